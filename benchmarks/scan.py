@@ -1,0 +1,193 @@
+"""Scan benchmark: a loopback web of 2,000 results across 5 hosts, then 10 identical re-scans.
+
+Prints wall time and its ratio to the politeness bound (max over hosts of requests × interval),
+peak memory, and database and evidence growth per re-scan. Run: python -m benchmarks.scan
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import tempfile
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import func, select, text
+
+from monitor.log import configure
+from monitor.scan import Scanner
+from monitor.settings import load_settings
+from monitor.store.db import open_database, session_factory, session_scope
+from monitor.store.schema import Finding
+
+REPO = Path(__file__).resolve().parents[1]
+SEARCH_HOST = "127.0.0.2"
+PAGE_HOSTS = ("127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6")
+PER_QUERY = 20
+
+
+class Web:
+    """A Brave-like API on one host and result pages on four others, all on one port."""
+
+    def __init__(self, results: int, fake_every: int) -> None:
+        self.results = results
+        self.fake_every = fake_every
+        self.blocks: dict[tuple[str, str], int] = {}
+        self.hits: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.servers: list[ThreadingHTTPServer] = []
+        port = 0
+        for host in (SEARCH_HOST, *PAGE_HOSTS):
+            server = ThreadingHTTPServer((host, port), self._handler())
+            port = server.server_address[1]
+            self.servers.append(server)
+        self.port = port
+        for server in self.servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+    def item(self, index: int) -> dict[str, str]:
+        host = PAGE_HOSTS[(index // self.fake_every) % len(PAGE_HOSTS)]
+        fake = index % self.fake_every == 0
+        title = f"BHXH Bình Dương hỗ trợ rút BHXH 1 lần {index}" if fake else f"Cửa hàng điện máy số {index}"
+        return {
+            "title": title,
+            "url": f"http://{host}:{self.port}/site/{index}",
+            "description": "Trang số " + str(index),
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                with web.lock:
+                    web.hits[self.server.server_address[0]] += 1  # type: ignore[index]
+                if parts.path == "/robots.txt":
+                    return self._send("User-agent: *\nAllow: /\n", "text/plain")
+                if parts.path.startswith("/search"):
+                    query = parse_qs(parts.query)
+                    key = (query.get("q", [""])[0], query.get("offset", ["0"])[0])
+                    with web.lock:
+                        block = web.blocks.setdefault(key, len(web.blocks))
+                    first = block * PER_QUERY
+                    items = [web.item(i) for i in range(first, min(first + PER_QUERY, web.results))]
+                    more = first + PER_QUERY < web.results
+                    body = {
+                        "type": "search",
+                        "query": {"original": key[0], "more_results_available": more},
+                        "web": {"type": "search", "results": items},
+                    }
+                    return self._send(json.dumps(body, ensure_ascii=False), "application/json")
+                index = parts.path.rsplit("/", 1)[-1]
+                page = (
+                    f"<html><head><title>BHXH Bình Dương hỗ trợ {index}</title>"
+                    f'<meta property="og:description" content="Liên hệ 0901 234 {int(index) % 1000:03d}">'
+                    "</head><body><p>Hỗ trợ rút BHXH 1 lần</p></body></html>"
+                )
+                return self._send(page, "text/html; charset=utf-8")
+
+            def _send(self, body: str, kind: str) -> None:
+                data = body.encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def size_of(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", type=int, default=2000)
+    parser.add_argument("--fake-every", type=int, default=10)
+    parser.add_argument("--interval", type=float, default=0.02)
+    parser.add_argument("--rescans", type=int, default=10)
+    args = parser.parse_args()
+    configure("console", "WARNING")
+    web = Web(args.results, args.fake_every)
+    queries = -(-args.results // PER_QUERY)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        database = folder / "bench.db"
+        env = {
+            "MONITOR_DATABASE__URL": f"sqlite:///{database}",
+            "MONITOR_EVIDENCE__DIR": str(folder / "evidence"),
+            "MONITOR_HTTP__ALLOW_PRIVATE_NETWORKS": "true",
+            "MONITOR_HTTP__PER_HOST_MIN_INTERVAL": str(args.interval),
+            "MONITOR_HTTP__PER_HOST_CONCURRENCY": "2",
+            "MONITOR_HTTP__MAX_CONCURRENCY": "8",
+            "MONITOR_SOURCES__BRAVE__URL": f"http://{SEARCH_HOST}:{web.port}/search",
+            "MONITOR_SOURCES__BRAVE__API_KEY": "bench",
+            "MONITOR_SOURCES__BRAVE__MAX_QUERIES": str(queries),
+            "MONITOR_SOURCES__BRAVE__MAX_PAGES": "10",
+            "MONITOR_SOURCES__DUCKDUCKGO__ENABLED": "false",
+            "MONITOR_SOURCES__DOMAINS__ENABLED": "false",
+            "MONITOR_SOURCES__CRTSH__ENABLED": "false",
+            "MONITOR_ALERTS__EMAIL": "false",
+        }
+        settings = load_settings(REPO / "config" / "monitor.toml", environ=env)
+        engine = open_database(settings.database.url)
+
+        def run_once() -> tuple[float, dict[str, int]]:
+            before = Counter(web.hits)
+            started = time.perf_counter()
+            report = asyncio.run(Scanner(settings, engine, trigger="bench", notify=False).run())
+            wall = time.perf_counter() - started
+            hits = {host: web.hits[host] - before[host] for host in web.hits}
+            print(f"  scan #{report.scan_id}: {report.status}, {report.counts()}")
+            return wall, hits
+
+        def db_bytes() -> int:
+            with engine.connect() as connection:
+                connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            return database.stat().st_size
+
+        wall, hits = run_once()
+        bound = max(hits.values()) * args.interval
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with session_scope(session_factory(engine)) as session:
+            findings = session.scalar(select(func.count()).select_from(Finding)) or 0
+        db0, ev0 = db_bytes(), size_of(folder / "evidence")
+        print(
+            f"first scan: {sum(hits.values())} requests over {len(hits)} hosts {dict(sorted(hits.items()))}"
+        )
+        print(f"wall time: {wall:.2f} s; politeness bound: {bound:.2f} s; ratio: {wall / bound:.2f}")
+        print(
+            f"findings: {findings}; database: {db0} bytes; evidence: {ev0} bytes; peak RSS: {peak_mb:.0f} MB"
+        )
+        walls = [run_once()[0] for _ in range(args.rescans)]
+        db1, ev1 = db_bytes(), size_of(folder / "evidence")
+        growth = (db1 - db0) / args.rescans
+        print(f"{args.rescans} identical re-scans: mean wall {sum(walls) / len(walls):.2f} s")
+        print(f"evidence growth: {ev1 - ev0} bytes (target 0)")
+        print(
+            f"database growth: {db1 - db0} bytes = {growth:.0f} bytes per re-scan = "
+            f"{growth / max(findings, 1):.1f} bytes per finding per re-scan (target < 1024)"
+        )
+        print(f"peak RSS after re-scans: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        engine.dispose()
+    web.close()
+
+
+if __name__ == "__main__":
+    main()

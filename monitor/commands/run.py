@@ -1,0 +1,62 @@
+"""`monitor run`: the long-lived daemon (scans on schedule, the daily digest)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+
+import click
+from sqlalchemy import Engine
+
+from monitor.commands.context import CliContext, pass_cli
+from monitor.daemon import Daemon, Jobs
+from monitor.digest import send_digests
+from monitor.i18n import tr
+from monitor.log import get_logger
+from monitor.notify.email import email_configured
+from monitor.scan import Scanner
+from monitor.settings import Settings
+from monitor.store.db import open_database, session_factory
+
+log = get_logger(__name__)
+
+
+@click.command(
+    "run",
+    help=tr(
+        "Chạy liên tục: quét theo lịch và gửi thư tổng hợp hằng ngày (dừng bằng SIGTERM/Ctrl-C).",
+        "Run continuously: scheduled scans and the daily digest (stop with SIGTERM/Ctrl-C).",
+    ),
+)
+@click.option(
+    "--no-initial-scan",
+    is_flag=True,
+    help=tr("Không quét ngay khi khởi động.", "Do not scan right at start-up."),
+)
+@pass_cli
+def run_command(cli: CliContext, no_initial_scan: bool) -> None:
+    settings = cli.settings()
+    engine = open_database(settings.database.url)
+    try:
+        daemon = Daemon(settings, engine, build_jobs(settings, engine), initial_scan=not no_initial_scan)
+        daemon.install_signal_handlers()
+        daemon.run()
+    finally:
+        engine.dispose()
+
+
+def build_jobs(settings: Settings, engine: Engine) -> Jobs:
+    """The daemon's jobs call exactly what `monitor scan` and `monitor digest` call."""
+
+    def scan(sources: Sequence[str] | None, stop: threading.Event) -> object:
+        scanner = Scanner(settings, engine, trigger="daemon", stop=stop)
+        return asyncio.run(scanner.run(None, list(sources) if sources else None))
+
+    def digest() -> object:
+        if not email_configured(settings.email):
+            log.warning("digest_skipped", reason="email.smtp_host, email.sender or email.recipients not set")
+            return None
+        return send_digests(session_factory(engine), settings)
+
+    return Jobs(scan=scan, digest=digest)

@@ -1,0 +1,207 @@
+"""`monitor scan`: one scan now, with live progress on a terminal or one JSON object on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+
+from monitor.commands.context import CliContext, pass_cli
+from monitor.display import safe_text
+from monitor.i18n import Language, tr
+from monitor.report import ScanReport
+from monitor.scan import Scanner
+from monitor.sources import SourceResult
+from monitor.store.db import open_database
+
+STATUS_VI = {
+    "ok": "tốt",
+    "partial": "một phần",
+    "blocked": "bị chặn",
+    "failed": "lỗi",
+    "skipped": "bỏ qua",
+    "interrupted": "bị ngắt",
+}
+EVENT_TITLES = {
+    "new": ("Mạo danh mới", "New"),
+    "changed": ("Thay đổi / đổi tên", "Changed / renamed"),
+    "gone": ("Không còn thấy", "Gone"),
+    "taken_down": ("Đã bị gỡ", "Taken down"),
+    "reappeared": ("Xuất hiện lại", "Reappeared"),
+}
+
+
+@click.command(
+    "scan",
+    help=tr(
+        "Quét một lần: tìm kiếm, đối chiếu, lưu và báo các tài khoản mạo danh mới.",
+        "Run one scan: search, match, store and alert about new impersonations.",
+    ),
+)
+@click.option(
+    "--brand", "brands", multiple=True, help=tr("Chỉ quét thương hiệu này (slug).", "Only this brand.")
+)
+@click.option("--source", "sources", multiple=True, help=tr("Chỉ dùng nguồn này.", "Only this source."))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=tr("Một đối tượng JSON trên stdout.", "One JSON object on stdout."),
+)
+@click.option("--no-notify", is_flag=True, help=tr("Không gửi cảnh báo.", "Send no alerts."))
+@click.option("--dry-run", is_flag=True, help=tr("Chạy thử, không ghi gì.", "Write nothing."))
+@pass_cli
+def scan_command(
+    cli: CliContext,
+    brands: tuple[str, ...],
+    sources: tuple[str, ...],
+    as_json: bool,
+    no_notify: bool,
+    dry_run: bool,
+) -> None:
+    settings = cli.settings()
+    for slug in brands:
+        settings.brand(slug)  # unknown brand: a config error (exit 2) before anything runs
+    known_sources = set(type(settings.sources).model_fields)
+    for key in sources:
+        if key not in known_sources:
+            raise click.BadParameter(f"{key!r} ({', '.join(sorted(known_sources))})", param_hint="--source")
+    engine = open_database(settings.database.url)
+    live = not as_json and sys.stdout.isatty()
+    progress = TerminalProgress(cli.lang) if live else None
+    scanner = Scanner(settings, engine, trigger="cli", dry_run=dry_run, notify=not no_notify)
+    if progress is not None:
+        scanner.progress = progress
+    try:
+        if progress is not None:
+            with Live(progress.table(), console=progress.console, refresh_per_second=4) as display:
+                progress.live = display
+                report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
+        else:
+            report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print_summary(report, cli.lang)
+    if report.status == "failed":
+        sys.exit(1)
+
+
+class TerminalProgress:
+    """Sources, requests and candidates as they come in."""
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
+        self.console = Console(stderr=False)
+        self.rows: list[tuple[str, str, str, int, int]] = []
+        self.counts: dict[str, int] = {}
+        self.enrich: dict[str, tuple[int, int]] = {}
+        self.live: Live | None = None
+
+    def source_done(self, brand: str, result: SourceResult) -> None:
+        self.rows.append((brand, result.key, result.status, result.requests, result.results))
+        self._refresh()
+
+    def candidates(self, brand: str, count: int) -> None:
+        self.counts[brand] = count
+        self._refresh()
+
+    def enriched(self, brand: str, done: int, total: int) -> None:
+        self.enrich[brand] = (done, total)
+        self._refresh()
+
+    def table(self) -> Table:
+        table = Table(title=tr("Đang quét…", "Scanning…", self.lang))
+        for column in (
+            tr("Thương hiệu", "Brand", self.lang),
+            tr("Nguồn", "Source", self.lang),
+            tr("Kết quả", "Status", self.lang),
+            tr("Yêu cầu", "Requests", self.lang),
+            tr("Kết quả tìm được", "Results", self.lang),
+        ):
+            table.add_column(column)
+        for brand, key, status, requests, results in self.rows:
+            table.add_row(brand, key, _status(status, self.lang), str(requests), str(results))
+        for brand, count in self.counts.items():
+            done, total = self.enrich.get(brand, (0, 0))
+            table.caption = tr(
+                f"{count} ứng viên; đã đọc {done}/{total} trang",
+                f"{count} candidates; {done}/{total} pages read",
+                self.lang,
+            )
+        return table
+
+    def _refresh(self) -> None:
+        if self.live is not None:
+            self.live.update(self.table())
+
+
+def _status(status: str, lang: Language) -> str:
+    return STATUS_VI.get(status, status) if lang == "vi" else status
+
+
+def print_summary(report: ScanReport, lang: Language) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    head = tr(
+        f"Lần quét #{report.scan_id}: {_status(report.status, lang)}",
+        f"Scan #{report.scan_id}: {report.status}",
+        lang,
+    )
+    if report.dry_run:
+        head += tr(" (chạy thử, không lưu)", " (dry run, nothing stored)", lang)
+    console.print(escape(head))
+    sources = Table(title=tr("Nguồn", "Sources", lang))
+    for column in (
+        tr("Nguồn", "Source", lang),
+        tr("Trạng thái", "Status", lang),
+        tr("Yêu cầu", "Requests", lang),
+        tr("Kết quả", "Results", lang),
+        tr("Ghi chú", "Note", lang),
+    ):
+        sources.add_column(column)
+    for source in report.sources:
+        sources.add_row(
+            escape(source.name),
+            _status(source.status, lang),
+            str(source.requests),
+            str(source.results),
+            escape(safe_text(source.error or "", 120)),
+        )
+    console.print(sources)
+    for kind, (vi, en) in EVENT_TITLES.items():
+        items = report.events[kind]
+        if not items:
+            continue
+        table = Table(title=f"{tr(vi, en, lang)}: {len(items)}")
+        for column in (
+            "#",
+            tr("Tên", "Name", lang),
+            tr("Nền tảng", "Platform", lang),
+            tr("Điểm", "Score", lang),
+            "URL",
+        ):
+            table.add_column(column)
+        for item in items:
+            table.add_row(
+                str(item["id"]),
+                _cell(item["name"], 70),
+                escape(item["platform"]),
+                str(item["score"]),
+                _cell(item["url"], 90),
+            )
+        console.print(table)
+    if not any(report.events.values()):
+        console.print(tr("Không có gì mới.", "Nothing new.", lang))
+
+
+def _cell(value: Any, limit: int) -> str:
+    return escape(safe_text(str(value), limit))

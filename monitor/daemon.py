@@ -1,0 +1,179 @@
+"""`monitor run`: APScheduler 3 jobs built from config, one active daemon per database, clean stop."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from monitor.log import get_logger
+from monitor.settings import Settings, parse_duration
+from monitor.store.lease import Lease, holder_id
+
+log = get_logger(__name__)
+
+ScanJob = Callable[[Sequence[str] | None, threading.Event], object]
+DigestJob = Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """What the daemon runs: the same functions the CLI commands call."""
+
+    scan: ScanJob
+    digest: DigestJob
+
+
+class Daemon:
+    """Wait for the lease, then schedule scans and digests until stopped."""
+
+    def __init__(self, settings: Settings, engine: Engine, jobs: Jobs, *, initial_scan: bool = True) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.jobs = jobs
+        self.initial_scan = initial_scan
+        self.stop_event = threading.Event()
+        self.lease = Lease(engine, holder_id(), settings.schedule.lease_seconds)
+        self.scheduler: BackgroundScheduler | None = None
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        return max(0.5, min(30.0, self.settings.schedule.lease_seconds / 4))
+
+    def install_signal_handlers(self) -> None:
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.info("daemon_stop_requested", signal=signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def run(self) -> None:
+        """Block until stopped; a job that raises is logged and the daemon goes on."""
+        log.info("daemon_started", holder=self.lease.holder)
+        try:
+            while not self.stop_event.is_set():
+                if self.lease.try_acquire():
+                    self._lead()
+                else:
+                    log.info("daemon_standby", holder=self.lease.holder)
+                    self.stop_event.wait(self.heartbeat_seconds)
+        finally:
+            self.lease.release()
+            log.info("daemon_stopped", holder=self.lease.holder)
+
+    def _lead(self) -> None:
+        scheduler = self._build_scheduler()
+        self.scheduler = scheduler
+        scheduler.start()
+        log.info("daemon_leading", holder=self.lease.holder, jobs=[job.id for job in scheduler.get_jobs()])
+        try:
+            while not self.stop_event.wait(self.heartbeat_seconds):
+                if not self.lease.renew(self.next_runs()):
+                    log.warning("lease_lost", holder=self.lease.holder)
+                    break
+        finally:
+            self._shutdown(scheduler)
+            self.scheduler = None
+
+    def _shutdown(self, scheduler: BackgroundScheduler) -> None:
+        """Take no new jobs; let a running job reach a consistent point within a bounded wait."""
+        scheduler.pause()
+        waiter = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        waiter.start()
+        waiter.join(self.settings.schedule.shutdown_wait_seconds)
+        if waiter.is_alive():
+            log.warning("daemon_shutdown_timeout", waited=self.settings.schedule.shutdown_wait_seconds)
+
+    def next_runs(self) -> dict[str, Any]:
+        if self.scheduler is None:
+            return {}
+        return {
+            job.id: job.next_run_time.isoformat() if job.next_run_time else None
+            for job in self.scheduler.get_jobs()
+        }
+
+    def _build_scheduler(self) -> BackgroundScheduler:
+        schedule = self.settings.schedule
+        zone = ZoneInfo(schedule.timezone)
+        scheduler = BackgroundScheduler(
+            timezone=zone,
+            job_defaults={
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": schedule.misfire_grace_seconds,
+            },
+        )
+        scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        start = datetime.now(zone) if self.initial_scan else None
+        separate = dict(schedule.sources)
+        main_sources = None
+        if separate:
+            main_sources = [key for key in type(self.settings.sources).model_fields if key not in separate]
+        self._add_scan_job(scheduler, "scan", schedule.scan_every_seconds, main_sources, start)
+        for source, every in sorted(separate.items()):
+            self._add_scan_job(scheduler, f"scan:{source}", parse_duration(every), [source], start)
+        at = time.fromisoformat(schedule.digest_at)
+        scheduler.add_job(
+            self._run_digest,
+            CronTrigger(
+                hour=at.hour, minute=at.minute, timezone=zone, jitter=min(schedule.jitter_seconds, 300)
+            ),
+            id="digest",
+            name="digest",
+        )
+        return scheduler
+
+    def _add_scan_job(
+        self,
+        scheduler: BackgroundScheduler,
+        job_id: str,
+        every: float,
+        sources: list[str] | None,
+        start: datetime | None,
+    ) -> None:
+        # Jitter spreads load, but never more than a tenth of the interval.
+        jitter = int(min(self.settings.schedule.jitter_seconds, every / 10))
+        scheduler.add_job(
+            self._run_scan,
+            IntervalTrigger(seconds=every, jitter=jitter or None),
+            args=[sources],
+            id=job_id,
+            name=job_id,
+            next_run_time=start,
+        )
+
+    def _run_scan(self, sources: list[str] | None) -> None:
+        if self.stop_event.is_set():
+            return
+        log.info("job_scan_started", sources=sources)
+        self.jobs.scan(sources, self.stop_event)
+
+    def _run_digest(self) -> None:
+        if self.stop_event.is_set():
+            return
+        log.info("job_digest_started")
+        self.jobs.digest()
+
+    @staticmethod
+    def _on_event(event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            log.error(
+                "job_failed",
+                job=event.job_id,
+                error=f"{type(event.exception).__name__}: {event.exception}",
+                traceback=event.traceback,
+            )
+        else:
+            log.warning("job_missed", job=event.job_id, scheduled=str(event.scheduled_run_time))

@@ -1,0 +1,1 @@
+"""A small built-in sample web on loopback: search answers and pages with planted fakes."""

@@ -1,0 +1,230 @@
+"""Evidence archive: response bodies stored once by SHA-256 (gzip files) with where/when they came from."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.errors import EvidenceError
+from monitor.store.schema import Capture, EvidenceBlob, Finding, Observation
+
+KEPT_HEADERS = (
+    "content-type",
+    "content-length",
+    "content-language",
+    "date",
+    "last-modified",
+    "etag",
+    "server",
+    "location",
+    "x-robots-tag",
+)
+_EXTENSIONS = {
+    "text/html": "html",
+    "application/json": "json",
+    "text/plain": "txt",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "application/xml": "xml",
+}
+
+
+class Fetched(Protocol):
+    """What the archive needs of a response (monitor.net.client.Response has it)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def final_url(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def fetched_at(self) -> datetime: ...
+    @property
+    def robots(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Stored:
+    sha256: str
+    capture_id: int
+    new_blob: bool
+
+
+class EvidenceArchive:
+    """Files under `root`, index rows in the caller's session (never commits)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.gz"
+
+    def store(self, session: Session, response: Fetched, finding_id: int | None = None) -> Stored:
+        """Archive the body once; record (or refresh) where and when it was fetched."""
+        sha256 = hashlib.sha256(response.body).hexdigest()
+        new_blob = self._write_blob(session, sha256, response)
+        capture = session.scalars(
+            select(Capture).where(Capture.url == response.url, Capture.sha256 == sha256)
+        ).one_or_none()
+        if capture is None:
+            capture = Capture(
+                sha256=sha256,
+                finding_id=finding_id,
+                url=response.url,
+                final_url=response.final_url,
+                status=response.status,
+                headers=_kept(response.headers),
+                robots=response.robots,
+                first_fetched_at=response.fetched_at,
+                last_fetched_at=response.fetched_at,
+                fetch_count=1,
+            )
+            session.add(capture)
+        else:
+            # Same URL, same bytes: no new row, only when it was last seen.
+            capture.last_fetched_at = max(capture.last_fetched_at, response.fetched_at)
+            capture.fetch_count += 1
+            if finding_id is not None and capture.finding_id is None:
+                capture.finding_id = finding_id
+        session.flush()
+        return Stored(sha256=sha256, capture_id=capture.id, new_blob=new_blob)
+
+    def _write_blob(self, session: Session, sha256: str, response: Fetched) -> bool:
+        path = self.path_for(sha256)
+        known = session.get(EvidenceBlob, sha256) is not None
+        if known and path.is_file():
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a crash never leaves a truncated file under the final name.
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+            with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+                compressed.write(response.body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+        if not known:
+            session.add(
+                EvidenceBlob(
+                    sha256=sha256,
+                    size=len(response.body),
+                    stored_size=path.stat().st_size,
+                    media_type=response.headers.get("content-type", "")[:255] or None,
+                )
+            )
+        return not known
+
+    def read(self, sha256: str) -> bytes:
+        """The original bytes, verified against their hash."""
+        path = self.path_for(sha256)
+        try:
+            body = gzip.decompress(path.read_bytes())
+        except FileNotFoundError as exc:
+            raise EvidenceError(f"evidence file missing: {path}") from exc
+        except (OSError, EOFError) as exc:
+            raise EvidenceError(f"evidence file unreadable: {path}: {exc}") from exc
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise EvidenceError(f"evidence file does not match its hash: {path}")
+        return body
+
+    def link(self, session: Session, capture_id: int, finding_id: int) -> None:
+        capture = session.get(Capture, capture_id)
+        if capture is not None and capture.finding_id is None:
+            capture.finding_id = finding_id
+
+    def export(self, session: Session, finding_id: int, out: Path, tz: str = "Asia/Ho_Chi_Minh") -> Path:
+        """Write a finding's evidence files, SHA256SUMS and manifest.json into `out`."""
+        finding = session.get(Finding, finding_id)
+        if finding is None:
+            raise EvidenceError(f"no finding {finding_id}")
+        hashes = {
+            sha
+            for sha in session.scalars(
+                select(Observation.evidence_sha256).where(Observation.finding_id == finding_id)
+            )
+            if sha
+        }
+        captures = list(
+            session.scalars(
+                select(Capture)
+                .where((Capture.finding_id == finding_id) | Capture.sha256.in_(hashes))
+                .order_by(Capture.first_fetched_at)
+            )
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        zone = ZoneInfo(tz)
+        files: dict[str, str] = {}
+        entries: list[dict[str, Any]] = []
+        for capture in captures:
+            name = files.get(capture.sha256)
+            if name is None:
+                name = f"{capture.sha256}.{_extension(capture.headers)}"
+                (out / name).write_bytes(self.read(capture.sha256))
+                files[capture.sha256] = name
+            entries.append(
+                {
+                    "file": name,
+                    "sha256": capture.sha256,
+                    "url": capture.url,
+                    "final_url": capture.final_url,
+                    "status": capture.status,
+                    "robots": capture.robots,
+                    "headers": capture.headers,
+                    "first_fetched_at_utc": capture.first_fetched_at.isoformat(),
+                    "first_fetched_at_local": capture.first_fetched_at.astimezone(zone).isoformat(),
+                    "last_fetched_at_utc": capture.last_fetched_at.isoformat(),
+                    "fetch_count": capture.fetch_count,
+                }
+            )
+        manifest = {
+            "finding": {
+                "id": finding.id,
+                "brand": finding.brand,
+                "platform": finding.platform,
+                "identity": finding.identity,
+                "url": finding.url,
+                "name": finding.name,
+                "verdict": finding.verdict,
+                "score": finding.score,
+                "reasons": finding.reasons,
+                "signals": finding.signals,
+                "first_seen_at_utc": finding.first_seen_at.isoformat(),
+                "last_seen_at_utc": finding.last_seen_at.isoformat(),
+            },
+            "captures": entries,
+            "timezone_shown": tz,
+        }
+        (out / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        sums = "".join(f"{sha}  {name}\n" for sha, name in sorted(files.items()))
+        (out / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        return out / "manifest.json"
+
+
+def _kept(headers: Mapping[str, str]) -> dict[str, str]:
+    lowered = {key.lower(): value for key, value in headers.items()}
+    return {key: lowered[key][:500] for key in KEPT_HEADERS if key in lowered}
+
+
+def _extension(headers: Mapping[str, Any]) -> str:
+    media = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+    return _EXTENSIONS.get(media, "bin")

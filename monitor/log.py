@@ -1,0 +1,83 @@
+"""structlog set-up, called once by the CLI or the daemon; logs go to stderr."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any, Literal
+
+import structlog
+
+LogFormat = Literal["auto", "console", "json"]
+
+_SECRET_KEY = re.compile(r"(password|passwd|api_?key|secret|token|authorization|cookie)", re.IGNORECASE)
+# key=value and "Authorization: Bearer x" inside free text (exception messages, URLs).
+_SECRET_IN_TEXT = re.compile(
+    r"((?:password|passwd|api_?key|key|secret|token)=)[^&\s\"']+|(Bearer\s+)\S+", re.IGNORECASE
+)
+MASK = "********"
+
+
+def mask_text(text: str) -> str:
+    """Hide secret-looking values inside free text."""
+    return _SECRET_IN_TEXT.sub(lambda m: (m.group(1) or m.group(2)) + MASK, text)
+
+
+def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event.items()):
+        if _SECRET_KEY.search(key) and value is not None:
+            event[key] = MASK
+        elif isinstance(value, str):
+            event[key] = mask_text(value)
+    return event
+
+
+def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
+    """Route structlog and standard logging through one renderer on stderr."""
+    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _scrub,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info if use_json else _identity,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Libraries are chatty at INFO; their warnings still come through.
+    for name in ("httpx", "httpcore", "alembic", "apscheduler", "aiosmtpd", "mail.log"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+def _identity(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    return event
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger; bind context once per scan (scan_id, brand, source)."""
+    return structlog.get_logger(name)

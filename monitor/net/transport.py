@@ -1,0 +1,116 @@
+"""httpx transports: the guarded one (connects only to checked public addresses) and the plain one."""
+
+from __future__ import annotations
+
+import functools
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+
+import httpcore
+import httpx
+
+from monitor.net.guard import GuardedBackend, UrlGuard
+
+# Most specific first: the first match wins.
+_EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProxyError, httpx.ProxyError),
+)
+
+
+_CORE_ERRORS = tuple(source for source, _ in _EXCEPTIONS)
+
+
+@contextmanager
+def _httpx_errors() -> Iterator[None]:
+    """httpcore errors as the httpx errors the rest of the client handles."""
+    try:
+        yield
+    except _CORE_ERRORS as exc:
+        raise _translate(exc) from exc
+
+
+def _translate(exc: Exception) -> httpx.TransportError:
+    for source, target in _EXCEPTIONS:
+        if isinstance(exc, source):
+            return target(str(exc))
+    return httpx.TransportError(str(exc))  # pragma: no cover - every source is in the table
+
+
+class _Stream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpcore.Response) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors():
+            async for part in self._inner.aiter_stream():
+                yield part
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for the process: loading the CA bundle per client costs time and
+    leaves the long-running daemon's memory a little larger after every scan."""
+    return httpx.create_ssl_context()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpcore pool whose every new connection goes through GuardedBackend."""
+
+    def __init__(self, guard: UrlGuard, *, max_connections: int) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=shared_ssl_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=5.0,
+            network_backend=GuardedBackend(guard),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.AsyncByteStream):  # pragma: no cover - httpx invariant
+            raise TypeError("the guarded transport needs an async request body")
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _httpx_errors():
+            core_response = await self._pool.handle_async_request(core_request)
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_Stream(core_response),
+            extensions=core_response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+def plain_transport(*, max_connections: int, proxy: str | None) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport: for trusted endpoints, and for everything when a proxy is set."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncHTTPTransport(limits=limits, proxy=proxy, trust_env=False, verify=shared_ssl_context())

@@ -1,0 +1,158 @@
+"""The e-mail channel: multipart messages over SMTP (STARTTLS, SSL or plain), errors in one line."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import aiosmtplib
+
+from monitor.errors import NotifyError
+from monitor.i18n import Language
+from monitor.log import get_logger, mask_text
+from monitor.notify.alerts import Alert
+from monitor.notify.render import display
+from monitor.notify.texts import text
+from monitor.settings import EmailSettings
+
+log = get_logger(__name__)
+
+
+def email_configured(email: EmailSettings) -> bool:
+    """Whether mails can go out: a server, a sender and at least one recipient."""
+    return bool(email.smtp_host and email.sender and email.recipients)
+
+
+def compose(
+    sender: str,
+    recipients: list[str],
+    subject: str,
+    plain: str,
+    html: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """A multipart/alternative message (plain text first, HTML preferred), UTF-8 throughout."""
+    message = EmailMessage()
+    # A header must be one line: a hostile name must not add headers.
+    message["Subject"] = display(subject, 250)
+    message["From"] = sender
+    if recipients:
+        message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    domain = sender.rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(domain=domain)
+    # RFC 3834: tells mail servers not to send vacation replies back.
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        message[name] = display(value, 250)
+    message.set_content(plain, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+class EmailChannel:
+    """Sends mails through the [email] SMTP server; one connection per message."""
+
+    def __init__(
+        self, settings: EmailSettings, *, lang: Language = "vi", tls_context: ssl.SSLContext | None = None
+    ) -> None:
+        self.settings = settings
+        self.lang = lang
+        # Tests (and private CAs) pass their own context; otherwise the system's trust store.
+        self.tls_context = tls_context
+
+    @classmethod
+    def from_settings(
+        cls, email: EmailSettings, *, lang: Language | None = None, tls_context: ssl.SSLContext | None = None
+    ) -> EmailChannel:
+        return cls(email, lang=lang or email.language, tls_context=tls_context)
+
+    @property
+    def name(self) -> str:
+        return "email"
+
+    @property
+    def configured(self) -> bool:
+        return email_configured(self.settings)
+
+    def destination(self) -> list[str]:
+        return list(self.settings.recipients)
+
+    def compose(
+        self, subject: str, plain: str, html: str, *, headers: Mapping[str, str] | None = None
+    ) -> EmailMessage:
+        if not self.configured or self.settings.sender is None:
+            raise NotifyError(text("error.not_configured", self.lang))
+        return compose(self.settings.sender, self.destination(), subject, plain, html, headers=headers)
+
+    async def send(self, alert: Alert) -> None:
+        message = self.compose(alert.subject, alert.text, alert.html, headers={"X-Monitor-Key": alert.key})
+        await self.send_message(message)
+
+    async def send_message(self, message: EmailMessage) -> None:
+        """Deliver one message; any failure becomes a one-line NotifyError in the channel's language."""
+        settings = self.settings
+        if not self.configured or settings.smtp_host is None:
+            raise NotifyError(text("error.not_configured", self.lang))
+        if settings.username and settings.password is None:
+            raise NotifyError(text("error.no_password", self.lang))
+        password = settings.password.get_secret_value() if settings.password is not None else None
+        server = f"{settings.smtp_host}:{settings.smtp_port}"
+        try:
+            await aiosmtplib.send(
+                message,
+                sender=settings.sender,
+                recipients=list(settings.recipients),
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.username or None,
+                password=password if settings.username else None,
+                use_tls=settings.security == "ssl",
+                start_tls=settings.security == "starttls",
+                timeout=settings.timeout,
+                tls_context=self.tls_context,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            error = NotifyError(self._describe(exc, server, password))
+            log.warning("email_failed", server=server, error=str(error))
+            raise error from exc
+        log.info("email_sent", server=server, recipients=len(settings.recipients))
+
+    def _describe(self, exc: BaseException, server: str, password: str | None) -> str:
+        lang, settings = self.lang, self.settings
+        detail = _detail(exc)
+        if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+            message = text("error.auth", lang, server=server, username=settings.username or "", detail=detail)
+        elif isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+            message = text("error.timeout", lang, server=server, timeout=settings.timeout)
+        elif "starttls" in detail.lower() and not isinstance(exc, aiosmtplib.SMTPResponseException):
+            message = text("error.starttls", lang, server=server)
+        elif isinstance(exc, aiosmtplib.SMTPNotSupported):
+            message = text("error.auth_unsupported", lang, server=server, detail=detail)
+        elif isinstance(exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPRecipientRefused):
+            message = text("error.recipients", lang, server=server, detail=detail)
+        elif isinstance(exc, aiosmtplib.SMTPSenderRefused):
+            message = text("error.sender", lang, server=server, sender=settings.sender or "", detail=detail)
+        elif isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__, ssl.SSLError):
+            message = text("error.tls", lang, server=server, detail=detail)
+        elif isinstance(exc, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected | OSError):
+            message = text("error.refused", lang, server=server, detail=detail)
+        else:
+            message = text("error.smtp", lang, server=server, detail=detail)
+        if password:
+            message = message.replace(password, "********")
+        return mask_text(display(message, 400))
+
+
+def _detail(exc: BaseException) -> str:
+    """The library's reason, short and on one line."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        reason = f"{exc.code} {exc.message}"
+    else:
+        reason = str(exc) or type(exc).__name__
+    if isinstance(exc.__cause__, ssl.SSLError):
+        reason = exc.__cause__.reason or str(exc.__cause__)
+    return display(reason, 200)

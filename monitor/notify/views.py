@@ -1,0 +1,224 @@
+"""What officers see of a finding: display items, reasons in plain words, reporting links, source health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from monitor.diff import same_name
+from monitor.i18n import Language
+from monitor.log import get_logger
+from monitor.notify.render import MAX_URL_DISPLAY_CHARS, display, local_time, safe_href
+from monitor.notify.texts import PLATFORMS, RUN_STATUS, SOURCES, TRIAGE, VERDICTS, label, text
+from monitor.store.schema import Finding, Observation, SourceRun
+
+log = get_logger(__name__)
+
+FACEBOOK_IMPERSONATION_FORM = "https://www.facebook.com/help/contact/295309487309948"
+# Where each platform takes impersonation reports; websites go to Safe Browsing (and the authorities).
+REPORT_PAGES: dict[str, str] = {
+    "facebook": FACEBOOK_IMPERSONATION_FORM,
+    "tiktok": "https://support.tiktok.com/en/safety-hc/report-a-problem/report-an-impersonation-account",
+    "youtube": "https://support.google.com/youtube/answer/2801947",
+    "instagram": "https://help.instagram.com/contact/636276399721841",
+    "x": "https://help.x.com/forms/impersonation",
+    "telegram": "https://telegram.org/support",
+    "web": "https://safebrowsing.google.com/safebrowsing/report_phish/",
+}
+FAILING = frozenset({"blocked", "failed"})
+MAX_REASONS = 8
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One finding as a mail shows it; every string is already safe to print."""
+
+    finding_id: int
+    event: str
+    platform: str
+    name: str
+    url: str
+    href: str | None
+    score: int
+    verdict: str
+    reasons: tuple[str, ...]
+    first_seen: str
+    observed: str
+    evidence: str | None
+    triage: str
+    notes: tuple[str, ...] = ()
+    live_days: int | None = None
+    report: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    source: str
+    line: str
+    healthy: bool
+    error: str | None = None
+
+
+def platform_name(platform: str, lang: Language) -> str:
+    return label(PLATFORMS, platform, lang) if platform in PLATFORMS else display(platform.capitalize(), 40)
+
+
+def describe_reason(reason: object, lang: Language) -> str:
+    """A reason in plain words (the matcher's sentence); its code and detail if that is unavailable."""
+    fields: Mapping[str, Any] = reason if isinstance(reason, Mapping) else {"code": str(reason)}
+    code = str(fields.get("code") or "")
+    detail = str(fields.get("detail") or "")
+    try:
+        weight = int(fields.get("weight") or 0)
+    except (TypeError, ValueError):
+        weight = 0
+    try:
+        # Imported here: the digest must still go out if the matcher package cannot load.
+        from monitor.matching.reasons import Reason, describe
+    except ImportError:
+        log.warning("reason_texts_unavailable")
+    else:
+        return display(describe(Reason(code=code, detail=detail, weight=weight), lang), 300)
+    shown = display(code.replace("_", " ") or "?", 80)
+    return f"{shown}: {display(detail, 200)}" if detail.strip() else shown
+
+
+def report_links(platform: str, lang: Language) -> tuple[Link, ...]:
+    """Where to report a fake on `platform`."""
+    page = REPORT_PAGES.get(platform)
+    name = platform_name(platform, lang)
+    if platform == "facebook":
+        return (
+            Link(text("report.facebook_form", lang), page),
+            Link(text("report.in_app", lang, platform=name), None),
+        )
+    if platform == "web":
+        return (Link(text("report.safe_browsing", lang), page),)
+    if page is not None:
+        return (Link(text("report.platform_page", lang, platform=name), page),)
+    return (Link(text("report.in_app", lang, platform=name), None),)
+
+
+def changed_fields(previous: Observation | None, current: Observation) -> tuple[str, ...]:
+    if previous is None:
+        return ()
+    fields: list[str] = []
+    if not same_name(previous.name, current.name):
+        fields.append("name")
+    if previous.verdict != current.verdict:
+        fields.append("verdict")
+    if previous.url != current.url:
+        fields.append("url")
+    if previous.content_hash and current.content_hash and previous.content_hash != current.content_hash:
+        fields.append("content")
+    return tuple(fields)
+
+
+def change_lines(previous: Observation | None, current: Observation, lang: Language) -> tuple[str, ...]:
+    lines: list[str] = []
+    if previous is None:
+        return ()
+    for name in changed_fields(previous, current):
+        if name == "name":
+            lines.append(text("item.renamed", lang, old=display(previous.name)))
+        elif name == "verdict":
+            old, new = label(VERDICTS, previous.verdict, lang), label(VERDICTS, current.verdict, lang)
+            lines.append(text("item.verdict_changed", lang, old=old, new=new))
+        elif name == "url":
+            lines.append(text("item.link_changed", lang, url=display(current.url, MAX_URL_DISPLAY_CHARS)))
+        else:
+            lines.append(text("item.content_changed", lang))
+    return tuple(lines)
+
+
+def make_item(
+    finding: Finding,
+    observation: Observation | None,
+    *,
+    zone_name: str,
+    lang: Language,
+    previous: Observation | None = None,
+    evidence: str | None = None,
+    now: datetime | None = None,
+) -> Item:
+    """An item from the event's snapshot (or the finding's current state without one)."""
+    name = observation.name if observation is not None else finding.name
+    url = observation.url if observation is not None else finding.url
+    reasons = observation.reasons if observation is not None else finding.reasons
+    evidence = (observation.evidence_sha256 if observation is not None else None) or evidence
+    live_days = (now - finding.first_seen_at).days if now is not None else None
+    return Item(
+        finding_id=finding.id,
+        event=observation.event if observation is not None else finding.status,
+        platform=platform_name(finding.platform, lang),
+        name=display(name),
+        url=display(url, MAX_URL_DISPLAY_CHARS),
+        href=safe_href(url),
+        score=observation.score if observation is not None else finding.score,
+        verdict=label(VERDICTS, observation.verdict if observation is not None else finding.verdict, lang),
+        reasons=tuple(describe_reason(r, lang) for r in list(reasons or [])[:MAX_REASONS]),
+        first_seen=local_time(finding.first_seen_at, zone_name, lang),
+        observed=local_time(observation.observed_at if observation is not None else None, zone_name, lang),
+        evidence=display(evidence, 64) if evidence else None,
+        triage=label(TRIAGE, finding.triage, lang),
+        notes=change_lines(previous, observation, lang) if observation is not None else (),
+        live_days=live_days,
+        report=report_links(finding.platform, lang),
+    )
+
+
+def source_health(
+    runs: Sequence[SourceRun],
+    zone_name: str,
+    lang: Language,
+    *,
+    failing_after: int = 1,
+    earlier: Sequence[SourceRun] = (),
+) -> list[SourceHealth]:
+    """One line per source that ran in the period, failing ones first.
+
+    A source counts as failing once its last `failing_after` runs were blocked or failed (one bad
+    run is noise, as lifecycle.source_error_after says); `earlier` runs, from before the period,
+    only date the start of a failure that began before it.
+    """
+    by_source: dict[str, list[SourceRun]] = {}
+    for run in sorted(runs, key=lambda r: (r.started_at, r.id)):
+        by_source.setdefault(run.source, []).append(run)
+    before: dict[str, list[SourceRun]] = {}
+    for run in sorted(earlier, key=lambda r: (r.started_at, r.id)):
+        before.setdefault(run.source, []).append(run)
+    out: list[SourceHealth] = []
+    for key, source_runs in by_source.items():
+        name = label(SOURCES, key, lang) if key in SOURCES else display(key, 40)
+        last = source_runs[-1]
+        streak: list[SourceRun] = []
+        for run in reversed(before.get(key, []) + source_runs):
+            if run.status not in FAILING:
+                break
+            streak.insert(0, run)
+        failing = len(streak) >= failing_after
+        healthy = not failing and last.status not in ("partial", "running")
+        error = display(last.error, 200) if last.error and not healthy else None
+        if failing:
+            status = "blocked" if last.status == "blocked" else "failed"
+            since = local_time(streak[0].started_at, zone_name, lang)
+            results = sum(r.results for r in streak)
+            line = text(f"source.{status}", lang, source=name, since=since, results=results)
+        elif last.status == "running":
+            line = text("source.running", lang, source=name)
+        else:
+            results = sum(r.results for r in source_runs)
+            shown = last.status if last.status in ("partial", "skipped") else "ok"
+            line = text(f"source.{shown}", lang, source=name, runs=len(source_runs), results=results)
+            if streak:
+                line += text("source.last_failed", lang, status=label(RUN_STATUS, last.status, lang))
+        out.append(SourceHealth(source=key, line=line, healthy=healthy, error=error))
+    return sorted(out, key=lambda h: (h.healthy, h.source))

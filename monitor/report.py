@@ -1,0 +1,96 @@
+"""What a scan reports: per-source outcomes, the events it produced, and live progress hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from monitor.diff import EVENT_KINDS
+from monitor.sources import SourceResult
+from monitor.store.findings import FindingData
+from monitor.store.schema import Finding
+
+
+class Progress(Protocol):
+    """Live progress of a scan (the terminal display implements it)."""
+
+    def source_done(self, brand: str, result: SourceResult) -> None: ...
+    def candidates(self, brand: str, count: int) -> None: ...
+    def enriched(self, brand: str, done: int, total: int) -> None: ...
+
+
+@dataclass
+class SourceReport:
+    name: str
+    brand: str
+    status: str
+    requests: int
+    results: int
+    error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "brand": self.brand,
+            "status": self.status,
+            "requests": self.requests,
+            "results": self.results,
+            "error": self.error,
+        }
+
+
+@dataclass
+class ScanReport:
+    scan_id: int | None
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = "running"
+    sources: list[SourceReport] = field(default_factory=list)
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {k: [] for k in EVENT_KINDS})
+    candidates: int = 0
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counts = {kind: len(items) for kind, items in self.events.items()}
+        counts["candidates"] = self.candidates
+        counts["requests"] = sum(s.requests for s in self.sources)
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scan_id": self.scan_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "sources": [s.to_dict() for s in self.sources],
+            **self.events,
+            "counts": self.counts(),
+        }
+
+
+def finding_view(finding: Finding | FindingData, finding_id: int | None) -> dict[str, Any]:
+    """The F object of `monitor scan --json`."""
+    return {
+        "id": finding_id,
+        "brand": finding.brand,
+        "platform": finding.platform,
+        "identity": finding.identity,
+        "url": finding.url,
+        "name": finding.name,
+        "score": finding.score,
+        "verdict": finding.verdict,
+        "reasons": finding.reasons,
+    }
+
+
+class NullProgress:
+    def source_done(self, brand: str, result: SourceResult) -> None:
+        return None
+
+    def candidates(self, brand: str, count: int) -> None:
+        return None
+
+    def enriched(self, brand: str, done: int, total: int) -> None:
+        return None

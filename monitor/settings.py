@@ -1,0 +1,477 @@
+"""Typed settings: the only reader of config files and MONITOR_* environment variables.
+
+`monitor.toml` says how to run, `brands.toml` (beside it unless `brands_file` says otherwise)
+says what to watch. Any setting of `monitor.toml` can be overridden by an environment variable
+`MONITOR_<SECTION>__<KEY>` (double underscores for nesting); values starting with `[` or `{`
+are read as JSON. Secrets (`api_key`, `password`) are accepted only from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from monitor.errors import ConfigError
+
+ENV_PREFIX = "MONITOR_"
+# Variables of the command line itself, not settings overrides.
+RESERVED_ENV = frozenset({"CONFIG", "LOG_FORMAT", "LOG_LEVEL", "LANG"})
+SECRET_FIELDS = frozenset({"api_key", "password"})
+DEFAULT_CONFIG = Path("config") / "monitor.toml"
+
+M = TypeVar("M", bound=BaseModel)
+
+Verdict = Literal["impersonation", "suspect", "clear"]
+Language = Literal["vi", "en"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as "6h", "30m", "5s" or "1d"."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration like '6h', '30m' or '5s': {text!r}")
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be longer than zero")
+    return seconds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Model):
+    url: str = "sqlite:///data/monitor.db"
+    echo: bool = False
+
+
+class HttpSettings(_Model):
+    user_agent: str = "impersonation-monitor/{version} (+{contact_url})"
+    contact_url: str = "https://binhduong.baohiemxahoi.gov.vn"
+    timeout: float = Field(20.0, gt=0)
+    connect_timeout: float = Field(10.0, gt=0)
+    max_concurrency: int = Field(8, ge=1)
+    per_host_concurrency: int = Field(2, ge=1)
+    per_host_min_interval: float = Field(1.0, ge=0)
+    max_retries: int = Field(3, ge=0)
+    backoff_base: float = Field(1.0, ge=0)
+    backoff_max: float = Field(60.0, ge=0)
+    max_retry_after: float = Field(300.0, ge=0)
+    breaker_threshold: int = Field(5, ge=1)
+    breaker_cooldown: float = Field(900.0, ge=0)
+    max_response_bytes: int = Field(5_000_000, ge=1024)
+    max_redirects: int = Field(5, ge=0)
+    proxy: str | None = None
+    allow_private_networks: bool = False
+    respect_robots: bool = True
+    robots_exempt_hosts: list[str] = Field(default_factory=list)
+
+
+class SourceSettings(_Model):
+    """What every source has; `enabled = None` means "on when it has what it needs"."""
+
+    enabled: bool | None = None
+    url: str = ""
+    max_queries: int = Field(20, ge=0)
+
+
+class KeyedSourceSettings(SourceSettings):
+    """A source that needs an API key (from the environment only)."""
+
+    api_key: SecretStr | None = None
+
+
+class BraveSettings(KeyedSourceSettings):
+    url: str = "https://api.search.brave.com/res/v1/web/search"
+    count: int = Field(20, ge=1, le=20)
+    max_pages: int = Field(2, ge=1, le=10)
+
+
+class SearxngSettings(SourceSettings):
+    url: str = ""
+    max_pages: int = Field(1, ge=1)
+
+
+class DuckDuckGoSettings(SourceSettings):
+    enabled: bool | None = True
+    url: str = "https://html.duckduckgo.com/html/"
+    max_queries: int = Field(12, ge=0)
+    max_pages: int = Field(1, ge=1)
+
+
+class GoogleCseSettings(KeyedSourceSettings):
+    url: str = "https://www.googleapis.com/customsearch/v1"
+    cx: str | None = None
+    max_pages: int = Field(2, ge=1, le=10)
+
+
+class TelegramSettings(SourceSettings):
+    enabled: bool | None = True
+    url: str = "https://t.me"
+
+
+class TiktokSettings(SourceSettings):
+    enabled: bool | None = True
+    url: str = "https://www.tiktok.com"
+    oembed_url: str = "https://www.tiktok.com/oembed"
+
+
+class YoutubeSettings(KeyedSourceSettings):
+    enabled: bool | None = True
+    url: str = "https://www.youtube.com"
+    api_url: str = "https://www.googleapis.com/youtube/v3"
+
+
+class WebSettings(SourceSettings):
+    enabled: bool | None = True
+
+
+class DomainsSettings(SourceSettings):
+    enabled: bool | None = True
+    nameservers: list[str] = Field(default_factory=list)
+    concurrency: int = Field(50, ge=1)
+    timeout: float = Field(3.0, gt=0)
+    tlds: list[str] = Field(
+        default_factory=lambda: [
+            "vn",
+            "com.vn",
+            "net.vn",
+            "com",
+            "net",
+            "org",
+            "info",
+            "online",
+            "top",
+            "xyz",
+            "site",
+        ]
+    )
+    max_names: int = Field(5000, ge=1)
+
+
+class CrtshSettings(SourceSettings):
+    enabled: bool | None = True
+    url: str = "https://crt.sh/"
+    max_queries: int = Field(6, ge=0)
+
+
+class SourcesSettings(_Model):
+    brave: BraveSettings = BraveSettings()
+    searxng: SearxngSettings = SearxngSettings()
+    duckduckgo: DuckDuckGoSettings = DuckDuckGoSettings()
+    google_cse: GoogleCseSettings = GoogleCseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    tiktok: TiktokSettings = TiktokSettings()
+    youtube: YoutubeSettings = YoutubeSettings()
+    web: WebSettings = WebSettings()
+    domains: DomainsSettings = DomainsSettings()
+    crtsh: CrtshSettings = CrtshSettings()
+
+
+class EmailSettings(_Model):
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+    timeout: float = Field(30.0, gt=0)
+    language: Language = "vi"
+
+
+class WebhookSettings(_Model):
+    url: str | None = None
+    timeout: float = Field(10.0, gt=0)
+
+
+class AlertSettings(_Model):
+    """Instant alerts: which verdicts alert, through e-mail (see [email]) and a JSON webhook."""
+
+    verdicts: list[Verdict] = Field(default_factory=lambda: list[Verdict](["impersonation"]))
+    email: bool = True
+    webhook: WebhookSettings = WebhookSettings()
+
+
+class DigestSettings(_Model):
+    send_empty: bool = True
+    still_live_days: int = Field(7, ge=1)
+    max_items_per_section: int = Field(100, ge=1)
+
+
+class ScheduleSettings(_Model):
+    scan_every: str = "6h"
+    digest_at: str = "07:30"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    jitter_seconds: int = Field(60, ge=0)
+    misfire_grace_seconds: int = Field(900, ge=1)
+    shutdown_wait_seconds: float = Field(60.0, ge=0)
+    lease_seconds: float = Field(120.0, ge=1)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("scan_every")
+    @classmethod
+    def _check_every(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _check_source_every(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - set(SourcesSettings.model_fields)
+        if unknown:
+            raise ValueError(f"unknown source(s): {', '.join(sorted(unknown))}")
+        for every in value.values():
+            parse_duration(every)
+        return value
+
+    @field_validator("digest_at")
+    @classmethod
+    def _check_at(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a time of day like '07:30': {value!r}") from exc
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def scan_every_seconds(self) -> float:
+        return parse_duration(self.scan_every)
+
+
+class LifecycleSettings(_Model):
+    gone_after_misses: int = Field(3, ge=1)
+    source_error_after: int = Field(3, ge=1)
+
+
+class EvidenceSettings(_Model):
+    dir: Path = Path("data/evidence")
+    display_timezone: str = "Asia/Ho_Chi_Minh"
+
+
+class Authority(_Model):
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+
+
+class LegitimateLookalike(_Model):
+    """A real organisation whose name resembles the brand: never a finding."""
+
+    name: str
+    domains: list[str] = Field(default_factory=list)
+    handles: list[str] = Field(default_factory=list)
+
+
+class BrandSettings(_Model):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1)
+    names: list[str] = Field(default_factory=list)
+    later_names: list[str] = Field(default_factory=list)
+    organization_terms: list[str] = Field(min_length=1)
+    location_terms: list[str] = Field(default_factory=list)
+    sub_units: list[str] = Field(default_factory=list)
+    official_domains: list[str] = Field(default_factory=list)
+    official_handles: list[str] = Field(default_factory=list)
+    owns_social_accounts: bool = False
+    hotlines: list[str] = Field(default_factory=list)
+    scam_phrases: list[str] = Field(default_factory=list)
+    search_phrases: list[str] = Field(default_factory=list)
+    logo_files: list[Path] = Field(default_factory=list)
+    legitimate: list[LegitimateLookalike] = Field(default_factory=list)
+    authorities: list[Authority] = Field(default_factory=list)
+
+    @property
+    def all_names(self) -> list[str]:
+        """The official name first, then every other name of the brand, without repeats."""
+        return list(dict.fromkeys([self.name, *self.names, *self.later_names]))
+
+
+class BrandsFile(_Model):
+    brands: list[BrandSettings] = Field(min_length=1)
+
+    @field_validator("brands")
+    @classmethod
+    def _unique_slugs(cls, value: list[BrandSettings]) -> list[BrandSettings]:
+        slugs = [brand.slug for brand in value]
+        duplicated = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+        if duplicated:
+            raise ValueError(f"duplicate slug(s): {', '.join(duplicated)}")
+        return value
+
+
+class RunSettings(_Model):
+    """Everything in monitor.toml."""
+
+    brands_file: Path = Path("brands.toml")
+    database: DatabaseSettings = DatabaseSettings()
+    http: HttpSettings = HttpSettings()
+    sources: SourcesSettings = SourcesSettings()
+    email: EmailSettings = EmailSettings()
+    alerts: AlertSettings = AlertSettings()
+    digest: DigestSettings = DigestSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
+
+
+class Settings(RunSettings):
+    """The effective configuration: monitor.toml + environment + brands.toml."""
+
+    config_path: Path
+    brands: list[BrandSettings]
+
+    def brand(self, slug: str) -> BrandSettings:
+        for brand in self.brands:
+            if brand.slug == slug:
+                return brand
+        known = ", ".join(b.slug for b in self.brands)
+        raise ConfigError(str(self.brands_path), "brands", f"no brand {slug!r} (known: {known})")
+
+    @property
+    def brands_path(self) -> Path:
+        return self.config_path.parent / self.brands_file
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as JSON-ready data, secrets replaced by asterisks."""
+        return self.model_dump(mode="json")
+
+
+def config_path_from_env(explicit: Path | None) -> Path:
+    """The config file: --config, else MONITOR_CONFIG, else ./config/monitor.toml."""
+    if explicit is not None:
+        return explicit
+    from_env = os.environ.get(ENV_PREFIX + "CONFIG")
+    return Path(from_env) if from_env else DEFAULT_CONFIG
+
+
+def cli_env(name: str) -> str | None:
+    """A command-line level variable (MONITOR_LOG_FORMAT, MONITOR_LOG_LEVEL, MONITOR_LANG)."""
+    if name not in RESERVED_ENV:
+        raise KeyError(name)
+    return os.environ.get(ENV_PREFIX + name) or None
+
+
+def load_settings(config: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge and validate the configuration; raise ConfigError naming file and key."""
+    env = os.environ if environ is None else environ
+    path = config_path_from_env(config) if environ is None else (config or DEFAULT_CONFIG)
+    data = _read_toml(path)
+    _refuse_file_secrets(data, path)
+    overrides = _env_overrides(env)
+    for keys, (variable, value) in overrides.items():
+        _set_nested(data, keys, value, variable)
+    run = _validate(RunSettings, data, str(path), overrides)
+    brands_path = path.parent / run.brands_file
+    brands = _validate(BrandsFile, _read_toml(brands_path), str(brands_path), {})
+    return Settings(**dict(run), config_path=path, brands=brands.brands)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(str(path), None, "file not found (use --config or MONITOR_CONFIG)") from exc
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), None, "not UTF-8 text") from exc
+
+
+def _refuse_file_secrets(data: Mapping[str, Any], path: Path, prefix: tuple[str, ...] = ()) -> None:
+    for key, value in data.items():
+        keys = (*prefix, key)
+        if isinstance(value, Mapping):
+            _refuse_file_secrets(value, path, keys)
+        elif key in SECRET_FIELDS:
+            variable = ENV_PREFIX + "__".join(k.upper() for k in keys)
+            raise ConfigError(
+                str(path), ".".join(keys), f"secrets are read only from the environment: set {variable}"
+            )
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    overrides: dict[tuple[str, ...], tuple[str, Any]] = {}
+    for variable, raw in env.items():
+        if not variable.startswith(ENV_PREFIX):
+            continue
+        name = variable[len(ENV_PREFIX) :]
+        if name in RESERVED_ENV:
+            continue
+        keys = tuple(part.lower() for part in name.split("__"))
+        if not all(keys):
+            raise ConfigError(variable, None, "empty key in variable name (use single words joined by '__')")
+        value: Any = raw
+        if raw.lstrip().startswith(("[", "{")):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(variable, ".".join(keys), f"not valid JSON: {exc.msg}") from exc
+        overrides[keys] = (variable, value)
+    return overrides
+
+
+def _set_nested(data: dict[str, Any], keys: tuple[str, ...], value: Any, variable: str) -> None:
+    node = data
+    for depth, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(variable, ".".join(keys[: depth + 1]), "is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def _validate(
+    model: type[M],
+    data: dict[str, Any],
+    where: str,
+    overrides: Mapping[tuple[str, ...], tuple[str, Any]],
+) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        loc = tuple(str(part) for part in first["loc"])
+        source = where
+        for keys, (variable, _) in overrides.items():
+            if loc[: len(keys)] == keys or keys[: len(loc)] == loc:
+                source = variable
+                break
+        key = _dotted(loc)
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more problem(s))"
+        raise ConfigError(source, key or None, message) from None
+
+
+def _dotted(loc: tuple[str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out

@@ -1,0 +1,139 @@
+"""The registry and what every source shares: text cleaning, budgets, planning, skip reasons."""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from starlette.responses import HTMLResponse
+
+from monitor.net.client import HttpClient
+from monitor.queries import Query
+from monitor.settings import BrandsFile, DuckDuckGoSettings, SearxngSettings, SourcesSettings
+from monitor.sources import SOURCES, build_sources
+from monitor.sources.base import SearchSource, make_hit, plain_text
+from monitor.sources.duckduckgo import DuckDuckGoSource
+from monitor.sources.searxng import SearxngSource
+from tests.sources import fixtures as fx
+from tests.sources.loopback import engine, http_settings, queries, run_source
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_registry_keys_are_config_sections() -> None:
+    assert set(SOURCES) == {"brave", "searxng", "duckduckgo", "google_cse"}
+    assert set(SOURCES) <= set(SourcesSettings.model_fields)
+    for key, cls in SOURCES.items():
+        assert cls.key == key
+        assert issubclass(cls, SearchSource)
+
+
+def _built(settings: SourcesSettings) -> dict[str, SearchSource[Any]]:
+    async def go() -> dict[str, SearchSource[Any]]:
+        async with HttpClient.from_settings(http_settings()) as client:
+            return {s.key: s for s in build_sources(settings, client)}
+
+    return asyncio.run(go())
+
+
+def test_defaults_only_duckduckgo_runs() -> None:
+    sources = _built(SourcesSettings())
+    assert {key: s.available() is None for key, s in sources.items()} == {
+        "duckduckgo": True,
+        "brave": False,
+        "searxng": False,
+        "google_cse": False,
+    }
+
+
+def test_configured_sources_become_available() -> None:
+    settings = SourcesSettings.model_validate(
+        {
+            "brave": {"api_key": SecretStr("k")},
+            "searxng": {"url": "http://127.0.0.1:8888"},
+            "google_cse": {"api_key": SecretStr("k"), "cx": "c"},
+            "duckduckgo": {"enabled": False},
+        }
+    )
+    available = {key: s.available() for key, s in _built(settings).items()}
+    assert available["brave"] is None
+    assert available["searxng"] is None
+    assert available["google_cse"] is None
+    assert available["duckduckgo"] == "đã tắt trong cấu hình"
+
+
+def test_source_plans_within_its_budget() -> None:
+    brand = BrandsFile.model_validate(
+        tomllib.loads((REPO / "config" / "brands.toml").read_text("utf-8"))
+    ).brands[0]
+    source = DuckDuckGoSource(DuckDuckGoSettings(max_queries=7, max_pages=2), client=None)  # type: ignore[arg-type]
+    planned = source.plan(brand)
+    assert len(planned) == 7
+    assert planned[0].text == 'site:facebook.com "Bảo hiểm xã hội tỉnh Bình Dương"'
+    assert {q.page for q in planned} <= {1, 2}
+
+
+def test_run_keeps_to_max_queries_and_max_pages() -> None:
+    todo = [*queries("a", "b", "c", "d"), Query("a", page=2)]
+    with engine(lambda seen, index: HTMLResponse(fx.DDG_RESULTS)) as (eng, base):
+        result = run_source(DuckDuckGoSource, DuckDuckGoSettings(url=base + "/", max_queries=2), todo)
+    assert (result.status, result.requests) == ("ok", 2)
+    assert [r.form["q"] for r in eng.requests] == ["a", "b"]
+
+
+def test_a_later_page_without_its_first_is_not_fetched() -> None:
+    with engine(lambda seen, index: HTMLResponse(fx.DDG_RESULTS)) as (eng, base):
+        settings = DuckDuckGoSettings(url=base + "/", max_pages=2)
+        result = run_source(DuckDuckGoSource, settings, [Query("a", page=2)])
+    assert (result.status, result.requests, eng.requests) == ("ok", 0, [])
+
+
+def test_no_queries_is_skipped() -> None:
+    result = run_source(DuckDuckGoSource, DuckDuckGoSettings(), [])
+    assert (result.status, result.requests, result.reason) == ("skipped", 0, "không có truy vấn nào để chạy")
+
+
+def test_unreachable_engine_is_failed() -> None:
+    with engine(lambda seen, index: HTMLResponse("")) as (_, base):
+        closed = base  # the server stops when the block ends
+    result = run_source(SearxngSource, SearxngSettings(url=closed), queries("a", "b"), lang="en")
+    assert (result.status, result.requests) == ("failed", 2)
+    assert "connection failed" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        ("<strong>Laravel</strong> is &amp; was", "Laravel is & was"),
+        ("a < b and <b>c</b>", "a < b and c"),
+        ("line\nbreak\t tab", "line break tab"),
+        ("", ""),
+        ("x" * 5000, "x" * 999 + "…"),
+        ("<script>alert(1)</script>ok", "alert(1)ok"),
+    ],
+)
+def test_plain_text(fragment: str, text: str) -> None:
+    assert plain_text(fragment) == text
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "snippet", "kept"),
+    [
+        ("t", "https://x.vn/", "s", True),
+        (None, "https://x.vn/", None, True),
+        ("t", "javascript:alert(1)", "s", False),
+        ("t", None, "s", False),
+        ("t", 12, "s", False),
+        ("t", "   ", "s", False),
+    ],
+)
+def test_make_hit(title: object, url: object, snippet: object, kept: bool) -> None:
+    hit = make_hit(title, url, snippet)
+    assert (hit is not None) == kept
+    if hit is not None:
+        assert isinstance(hit.title, str)
+        assert isinstance(hit.snippet, str)
