@@ -116,7 +116,8 @@ class EvidenceArchive:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a crash never leaves a truncated file under the final name.
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+            # Level 6: about twice as fast as 9 on large pages, for files barely larger.
+            with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, compresslevel=6) as compressed:
                 compressed.write(response.body)
             handle.flush()
             os.fsync(handle.fileno())

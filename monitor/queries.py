@@ -87,6 +87,17 @@ def plan(brand: BrandSettings, max_queries: int, *, pages: int = 1) -> list[Quer
     return chosen
 
 
+def name_plan(brand: BrandSettings, max_queries: int) -> list[Query]:
+    """The brand's names and search phrases as plain queries (for engines without site filters)."""
+    if max_queries <= 0:
+        return []
+    names = _terms(brand.all_names, min(max_queries, MAX_TERMS))
+    custom = _terms(brand.search_phrases, min(max_queries, MAX_TERMS))
+    ordered = [*names[:1], *custom, *names[1:]]
+    unique = list(dict.fromkeys(ordered))
+    return [Query(text, name=text) for text in unique[:max_queries]]
+
+
 def _clean(term: str) -> str:
     # Quotes would end the engine's phrase early; control characters mean nothing to it.
     text = "".join(ch for ch in term if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") and ch != '"')

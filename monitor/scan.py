@@ -23,6 +23,8 @@ from monitor.diff import Known, absent, observe
 from monitor.domains import bridge
 from monitor.domains.lookalike import Lookalike, LookalikeResult, run_lookalikes
 from monitor.enrich.enricher import Enrichment, enrich
+from monitor.enrich.logo import LogoBook
+from monitor.errors import MonitorError
 from monitor.evidence import EvidenceArchive, Fetched
 from monitor.log import get_logger
 from monitor.matching.matcher import Matcher
@@ -60,11 +62,14 @@ class Scanner:
     def __post_init__(self) -> None:
         self.factory: sessionmaker[Session] = session_factory(self.engine)
         self.archive = EvidenceArchive(self.settings.evidence.dir)
+        self._logo_books: dict[str, LogoBook] = {}
 
     async def run(
         self, brands: Sequence[str] | None = None, sources: Sequence[str] | None = None
     ) -> ScanReport:
         chosen = [self.settings.brand(slug) for slug in brands] if brands else list(self.settings.brands)
+        for brand in chosen:
+            self._logos(brand.slug)  # an unreadable logo file is a config error, before anything runs
         report = ScanReport(scan_id=None, started_at=utcnow(), dry_run=True)
         if not self.dry_run:
             with session_scope(self.factory) as session:
@@ -251,6 +256,7 @@ class Scanner:
         done = 0
         out: dict[str, Enrichment] = {}
         youtube_key = self.settings.sources.youtube.api_key
+        logos = self._logos(brand)
 
         async def one(candidate: Candidate, url: str) -> None:
             nonlocal done
@@ -267,11 +273,41 @@ class Scanner:
                     youtube_api_url=self.settings.sources.youtube.api_url,
                     tiktok_oembed_url=self.settings.sources.tiktok.oembed_url,
                 )
+                if logos:
+                    out[candidate.identity] = await self._check_logo(client, logos, out[candidate.identity])
             done += 1
             self.progress.enriched(brand, done, len(todo))
 
         await asyncio.gather(*(one(c, url) for c, url in todo))
         return out
+
+    def _logos(self, slug: str) -> LogoBook:
+        """The brand's official logos, hashed once per scanner."""
+        book = self._logo_books.get(slug)
+        if book is None:
+            brand = self.settings.brand(slug)
+            path = self.settings.brands_path
+            book = LogoBook.load(brand.logo_files, path.parent, where=str(path))
+            self._logo_books[slug] = book
+        return book
+
+    async def _check_logo(self, client: HttpClient, logos: LogoBook, result: Enrichment) -> Enrichment:
+        """Fetch the page's profile image (through the guard and robots.txt) and compare it."""
+        image_url = result.page.image_url if result.page is not None and result.outcome == "content" else None
+        if not image_url:
+            return result
+        try:
+            response = await client.get(image_url)
+        except MonitorError as exc:
+            log.info("logo_image_unavailable", url=image_url, error=str(exc))
+            return result
+        if response.status != 200:
+            return result
+        match = logos.match(response.body)
+        if match is None:
+            return result
+        log.info("official_logo_used", url=result.url, logo=match.logo, distance=match.distance)
+        return replace(result, logo=match, responses=(*result.responses, response))
 
     def _apply(
         self,

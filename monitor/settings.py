@@ -129,9 +129,13 @@ class TiktokSettings(SourceSettings):
 
 
 class YoutubeSettings(KeyedSourceSettings):
+    """Channel pages (public, no key) and, with an API key, channel search as a discovery source."""
+
     enabled: bool | None = True
     url: str = "https://www.youtube.com"
     api_url: str = "https://www.googleapis.com/youtube/v3"
+    # search.list costs 100 of a project's 10,000 daily quota units.
+    max_queries: int = Field(10, ge=0)
 
 
 class WebSettings(SourceSettings):
@@ -158,7 +162,7 @@ class DomainsSettings(SourceSettings):
             "site",
         ]
     )
-    max_names: int = Field(5000, ge=1)
+    max_names: int = Field(8000, ge=1)
 
 
 class CrtshSettings(SourceSettings):

@@ -18,6 +18,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from monitor.enrich.contacts import Contacts, extract_all
+from monitor.enrich.logo import LogoMatch
 from monitor.enrich.page import MAX_LINKS, PageInfo
 from monitor.enrich.pages import extract_page
 from monitor.enrich.tiktok import is_video_url, parse_oembed
@@ -56,6 +57,7 @@ class Enrichment:
     page: PageInfo | None = None
     contacts: Contacts = field(default_factory=Contacts)
     responses: tuple[Response, ...] = ()
+    logo: LogoMatch | None = None  # the profile image is one of the brand's official logos
 
     @property
     def response(self) -> Response | None:
@@ -64,7 +66,7 @@ class Enrichment:
 
     @property
     def signals(self) -> list[str]:
-        return self.contacts.as_signals()
+        return [*self.contacts.as_signals(), *([self.logo.signal] if self.logo else [])]
 
 
 async def enrich(

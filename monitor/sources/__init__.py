@@ -9,6 +9,7 @@ from monitor.sources.brave import BraveSource
 from monitor.sources.duckduckgo import DuckDuckGoSource
 from monitor.sources.google_cse import GoogleCseSource
 from monitor.sources.searxng import SearxngSource
+from monitor.sources.youtube import YoutubeSource
 
 if TYPE_CHECKING:
     from monitor.i18n import Language
@@ -20,6 +21,7 @@ SOURCES: dict[str, type[SearchSource[Any]]] = {
     "brave": BraveSource,
     "searxng": SearxngSource,
     "google_cse": GoogleCseSource,
+    "youtube": YoutubeSource,
 }
 
 

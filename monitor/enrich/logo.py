@@ -1,0 +1,101 @@
+"""The logo signal: a perceptual hash of a profile image against the brand's official logo files.
+
+Images come from the web and are untrusted: they are read only up to MAX_IMAGE_BYTES, their
+header is checked against MAX_PIXELS before any pixel is decoded (a small file can announce a
+huge canvas), and anything Pillow cannot read is simply "no image".
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import imagehash
+from PIL import Image, UnidentifiedImageError
+
+from monitor.errors import ConfigError
+
+MAX_IMAGE_BYTES = 2_000_000
+MAX_PIXELS = 16_000_000
+# Hamming distance between 64-bit perceptual hashes up to which two images are the same logo
+# (re-encoded, resized or lightly cropped copies stay within it; different emblems do not).
+MAX_DISTANCE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LogoMatch:
+    """A profile image that is one of the brand's logos."""
+
+    logo: str  # file name of the official logo
+    distance: int
+
+    @property
+    def signal(self) -> str:
+        return f"logo:{self.logo}:{self.distance}"
+
+
+def image_hash(body: bytes) -> imagehash.ImageHash | None:
+    """The perceptual hash of an image, or None when it is too large or not an image."""
+    if not body or len(body) > MAX_IMAGE_BYTES:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(body)) as image:
+                width, height = image.size
+                if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
+                    return None
+                image.load()
+                return imagehash.phash(_flatten(image))
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None
+    except (OSError, ValueError, SyntaxError, EOFError):  # truncated or malformed data
+        return None
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Transparent logos on white, as they are shown."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+class LogoBook:
+    """The official logos of one brand, hashed once."""
+
+    def __init__(self, hashes: Sequence[tuple[str, imagehash.ImageHash]]) -> None:
+        self.hashes = tuple(hashes)
+
+    def __bool__(self) -> bool:
+        return bool(self.hashes)
+
+    @classmethod
+    def load(cls, files: Sequence[Path], base: Path, *, where: str = "brands.toml") -> LogoBook:
+        """Hash the logo files (relative paths are relative to `base`, the config folder)."""
+        hashes: list[tuple[str, imagehash.ImageHash]] = []
+        for file in files:
+            path = file if file.is_absolute() else base / file
+            try:
+                body = path.read_bytes()
+            except OSError as exc:
+                raise ConfigError(where, "logo_files", f"cannot read {path}: {exc.strerror or exc}") from exc
+            found = image_hash(body)
+            if found is None:
+                raise ConfigError(where, "logo_files", f"{path} is not an image that can be read")
+            hashes.append((path.name, found))
+        return cls(hashes)
+
+    def match(self, body: bytes) -> LogoMatch | None:
+        """The closest official logo within MAX_DISTANCE of this image, if any."""
+        if not self.hashes:
+            return None
+        found = image_hash(body)
+        if found is None:
+            return None
+        name, distance = min(((n, int(h - found)) for n, h in self.hashes), key=lambda item: item[1])
+        return LogoMatch(name, distance) if distance <= MAX_DISTANCE else None
