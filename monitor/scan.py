@@ -185,8 +185,11 @@ class Scanner:
             self._apply(report, known[recheck.identity], data, enrichment)
         if self.stop.is_set():
             return
-        clean = frozenset(r.key for r in results if r.status == "ok")
-        self._absences(report, brand.slug, known, seen_ids | alive | unchecked, clean)
+        clean = {r.key for r in results if r.status == "ok"}
+        if lookalikes is not None and lookalikes.parts["dns"].status == "partial":
+            # Only the names in `unknown` went unanswered, and those are never counted as misses.
+            clean.add("domains")
+        self._absences(report, brand.slug, known, seen_ids | alive | unchecked, frozenset(clean))
 
     async def _run_lookalikes(
         self, client: HttpClient, brand: BrandSettings, only: Sequence[str] | None, report: ScanReport
