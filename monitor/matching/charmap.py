@@ -74,6 +74,9 @@ class CharSet:
         return found
 
 
+INVISIBLE, BIDI, DECORATED, HOMOGLYPH = 1, 2, 4, 8
+
+
 @dataclass(frozen=True)
 class CharTables:
     """Everything the normaliser needs to clean characters, with a detector for each trick."""
@@ -85,6 +88,9 @@ class CharTables:
     decorated: CharSet
     homoglyph: CharSet
     vietnamese_letters: frozenset[str]
+    # code point -> its kinds (INVISIBLE | BIDI | DECORATED | HOMOGLYPH bits), to sort the
+    # special characters of a text found in one pass
+    kinds: dict[int, int]
 
 
 def vietnamese_letters() -> frozenset[str]:
@@ -206,6 +212,15 @@ def char_tables() -> CharTables:
         and nfkc.isalnum()
     }
     decorated.update(named)
+    kinds: dict[int, int] = {}
+    for bit, points in (
+        (INVISIBLE, invisible - _BIDI_CONTROLS),
+        (BIDI, _BIDI_CONTROLS),
+        (DECORATED, decorated),
+        (HOMOGLYPH, set(homoglyphs)),
+    ):
+        for cp in points:
+            kinds[cp] = kinds.get(cp, 0) | bit
     return CharTables(
         table=table,
         special=CharSet.of(set(table) | decorated | _BIDI_CONTROLS),
@@ -214,4 +229,5 @@ def char_tables() -> CharTables:
         decorated=CharSet.of(decorated),
         homoglyph=CharSet.of(set(homoglyphs)),
         vietnamese_letters=keep,
+        kinds=kinds,
     )

@@ -29,11 +29,12 @@ _VIQR_TONE = {"'": "\u0301", "`": "\u0300", "?": "\u0309", "~": "\u0303", ".": "
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # A UTF-8 lead byte of a Vietnamese letter (Ã Ä Å Æ Ì Í á) followed by a continuation byte as
 # cp1252 shows it.
-_MOJIBAKE = re.compile(
-    "[ÃÄÅÆÌÍá][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+_CONTINUATION = (
+    "\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a"
-    "\u20ac\u2122]"
+    "\u20ac\u2122"
 )
+_MOJIBAKE = re.compile(f"[ÃÄÅÆÌÍá][{_CONTINUATION}]")
 # A vowel followed by a VNI mark that no Unicode Vietnamese letter uses, or VNI's ư.
 _VNI_HINT = re.compile("[aeiouyAEIOUY][ûøïåäëüÛØÏÅÄËÜ]|[öÖ]")
 VIQR_GATE = re.compile(r"[A-Za-z][\^(+`~?']")
@@ -146,6 +147,12 @@ def _from_viqr(text: str) -> str:
 def legacy_gate() -> re.Pattern[str]:
     """A cheap test for non-ASCII text: False means no legacy encoding can be in it."""
     return _tables()[5]
+
+
+def legacy_class() -> str:
+    """The body of a regex character class holding a character of every legacy gate match
+    (a marker, or the continuation byte of mojibake), to fold into a wider one-pass test."""
+    return _tables()[4].pattern[1:-1] + _CONTINUATION
 
 
 def repair(text: str) -> tuple[str, str | None]:

@@ -25,6 +25,7 @@ class Unit:
 class Lexicon:
     units: tuple[Unit, ...]
     location_aliases: dict[str, tuple[str, ...]]
+    organization_synonyms: dict[str, tuple[str, ...]]
     national: tuple[str, ...]
     region_count: int
     region_words: tuple[str, ...]
@@ -56,10 +57,12 @@ def lexicon() -> Lexicon:
         units.append(Unit(kind.strip(), unit_type.strip(), name.strip(), province.strip()))
     data = tomllib.loads(_read("lexicon.toml"))
     aliases = {str(k): tuple(str(v) for v in vs) for k, vs in data.get("location_aliases", {}).items()}
+    synonyms = {str(k): tuple(str(v) for v in vs) for k, vs in data.get("organization_synonyms", {}).items()}
     third = {str(k): tuple(str(v) for v in vs) for k, vs in data.get("third_party", {}).items()}
     return Lexicon(
         units=tuple(units),
         location_aliases=aliases,
+        organization_synonyms=synonyms,
         national=_strings(data, "national", "names"),
         region_count=int(data.get("regions", {}).get("count", 0)),
         region_words=_strings(data, "regions", "words"),

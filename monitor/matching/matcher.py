@@ -8,6 +8,7 @@ reason: score = max(0, min(100, sum of the reasons' weights)).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from monitor.matching.normalize import (
     INVISIBLE,
     LEGACY,
     LOOKALIKE,
+    PUNYCODE,
     SPACED,
     Normalized,
 )
@@ -31,6 +33,7 @@ from monitor.matching.profile import (
     LOCATION,
     NATIONAL,
     ORG,
+    OTHER_LOCATION,
     REGION,
     SCAM,
     SUB_UNIT,
@@ -54,7 +57,7 @@ LOCATION_EXACT, LOCATION_TYPO, SUB_UNIT_ALONE, REGION_ALONE, PLACE_EXTRA = 40, 3
 BRAND_NAME = 5
 # ... for signals, which never decide alone ...
 SCAM_SPECIFIC, SCAM_GENERIC, SCAM_MORE, SCAM_MAX = 15, 10, 5, 25
-PHONE, HOTLINE, CLAIMED, UNOFFICIAL_ACCOUNT = 10, 10, 10, 5
+PHONE, HOTLINE, CLAIMED, UNOFFICIAL_ACCOUNT, OFFICIAL_LOGO = 10, 10, 10, 5, 15
 CONTEXT_EACH, CONTEXT_MAX, SIGNAL_EACH, SIGNAL_MAX = 5, 10, 5, 10
 TRICKS = {
     HOMOGLYPHS: 15,
@@ -64,6 +67,7 @@ TRICKS = {
     DIGITS: 10,
     LOOKALIKE: 10,
     SPACED: 5,
+    PUNYCODE: 5,
     LEGACY: 0,
 }
 TRICKS_MAX = 25
@@ -137,7 +141,17 @@ class Matcher:
     def score_many(self, names: Iterable[str]) -> list[MatchResult]:
         """Judge a batch of plain names (repeated names are judged once)."""
         cached, plain = self._cache.get, self._plain
-        return [cached(name) or plain(name) for name in names]
+        # A batch makes many small tuples and dicts that hold no cycles, beside caches of
+        # hundreds of thousands of entries: the cycle collector would walk those caches again
+        # and again for nothing, so it waits until the batch is done.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            return [cached(name) or plain(name) for name in names]
+        finally:
+            if paused:
+                gc.enable()
 
     def _plain(self, name: str) -> MatchResult:
         """A name alone, through the caches: names that normalise alike are judged once."""
@@ -198,6 +212,15 @@ class Matcher:
             bucket = buckets.get(span.term.kind)
             if bucket is not None:
                 bucket.append(span)
+        away: list[Span] = []
+        if p.shared_places and (loc or units):
+            # "Tân Uyên, Lai Châu": a name the brand's place shares with a district of the province
+            # named beside it points there.
+            named = {s.term.category for s in brand if s.term.kind == OTHER_LOCATION}
+            away = [s for s in (*loc, *units) if p.shared_places.get(s.term.label, frozenset()) & named]
+            if away:
+                loc = [s for s in loc if s not in away]
+                units = [s for s in units if s not in away]
         ours = bool(loc or units or region)
         if not (org or ours):
             return self._nothing(norm)
@@ -236,7 +259,7 @@ class Matcher:
         reasons.extend(self._extra(context, identity, signals, org_and_place=bool(org) and ours))
 
         caps = self._caps(
-            norm, spans, words, third, org=bool(org), loc=bool(loc), ours=ours, specific=specific
+            norm, spans, words, third, away, org=bool(org), loc=bool(loc), ours=ours, specific=specific
         )
         raw = sum(r.weight for r in reasons)
         score = max(0, min(100, raw))
@@ -296,8 +319,13 @@ class Matcher:
                 out.append(
                     Reason("context_signal", "; ".join(seen), min(CONTEXT_MAX, CONTEXT_EACH * len(seen)))
                 )
+        logos = [str(s) for s in signals if str(s).startswith("logo:")]
+        if logos:
+            # "logo:<file>:<distance>": the profile picture is a copy of an official logo.
+            files = ", ".join(dict.fromkeys(logo.split(":")[1][:80] for logo in logos))
+            out.append(Reason("official_logo", files, OFFICIAL_LOGO))
         if signals:
-            named = [str(s)[:80] for s in signals if str(s).strip()]
+            named = [str(s)[:80] for s in signals if str(s).strip() and not str(s).startswith("logo:")]
             if named:
                 out.append(Reason("signal", ", ".join(named), min(SIGNAL_MAX, SIGNAL_EACH * len(named))))
         return out
@@ -327,6 +355,7 @@ class Matcher:
         spans: list[Span],
         words: list[Span],
         third: list[Span],
+        away: list[Span],
         *,
         org: bool,
         loc: bool,
@@ -338,7 +367,7 @@ class Matcher:
         tokens = norm.tokens
         elsewhere = [
             s for s in spans if s.term.kind in ELSEWHERE_KINDS and not (ours and s.term.kind == NATIONAL)
-        ]
+        ] + away
         if elsewhere:
             caps.append(
                 (CAP_ELSEWHERE_WITH_OURS if ours else CAP_ELSEWHERE, "other_location", _labels(elsewhere))
@@ -353,7 +382,10 @@ class Matcher:
         unexplained = [
             t for i, t in enumerate(tokens) if i not in explained and not t.isdigit() and len(t) > 1
         ]
-        if len(unexplained) >= 3 and len(unexplained) * 2 >= brand_tokens:
+        # A headline word outside the names of places and bodies ("đẩy mạnh", "khuyến cáo") makes
+        # a sentence about the office; so do many words that are neither brand nor signal.
+        headline = [s for s in words if s.term.kind == HEADLINE and s.start not in explained]
+        if headline or (len(unexplained) >= 3 and len(unexplained) * 2 >= brand_tokens):
             caps.append((CAP_DESCRIPTIVE, "descriptive_text", " ".join(unexplained[:8])))
         if not org:
             if loc:

@@ -9,8 +9,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from monitor.matching.charmap import ASTRAL as _ASTRAL
-from monitor.matching.charmap import CharSet, char_tables, vietnamese_letters
+from monitor.matching.charmap import BIDI as _BIDI_KIND
+from monitor.matching.charmap import DECORATED as _DECORATED
+from monitor.matching.charmap import HOMOGLYPH as _HOMOGLYPH
+from monitor.matching.charmap import INVISIBLE as _INVISIBLE
+from monitor.matching.charmap import char_tables, vietnamese_letters
 from monitor.matching.legacy import VIQR_GATE as _VIQR_GATE
+from monitor.matching.legacy import legacy_class as _LEGACY_CLASS
 from monitor.matching.legacy import legacy_gate as _LEGACY_GATE
 from monitor.matching.legacy import repair
 
@@ -27,6 +32,7 @@ SPACED = "spaced_letters"
 DIGITS = "digits_as_letters"
 LOOKALIKE = "lookalike_letters"
 LEGACY = "legacy_encoding"
+PUNYCODE = "punycode_domain"
 
 _ENCODING_NAMES = {"cp1252": "UTF-8 read as Windows-1252", "tcvn3": "TCVN3", "vni": "VNI", "viqr": "VIQR"}
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -34,6 +40,8 @@ _SHAPED = "ăâêôơư"
 _RLO, _PDF = "\u202e", "\u202c"
 _CLAIM_SYMBOLS = re.compile("[\u2611\u2705\u2713\u2714\U0001f5f8]")
 _ASCII_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# An internationalised domain label as DNS carries it ("xn--bhxh-bnh-dng-..." = "bhxh-bình-dương").
+_PUNYCODE = re.compile(r"(?i)(?<![a-z0-9-])xn--([a-z0-9-]{1,63})")
 _ASCII_CONTROL_TABLE = dict.fromkeys([*range(0x20), 0x7F], " ")
 # Vietnamese phone numbers: mobiles and landlines (0 / +84 / 84 prefix) and 1800/1900 hotlines.
 _PHONE = re.compile(r"(?<![\d+])(?:(?:\+?84|0)(?:[ .\-]?\d){9,10}|1[89]00(?:[ .\-]?\d){4,6})(?!\d)")
@@ -156,15 +164,9 @@ def _visual_order(text: str) -> str:
     return "".join(out)
 
 
-def _inside_word(pattern: CharSet, text: str) -> str:
-    """The characters of `pattern` found between two letters or digits."""
-    found = ""
-    for match in pattern.finditer(text):
-        before = text[match.start() - 1] if match.start() else " "
-        after = text[match.end()] if match.end() < len(text) else " "
-        if before.isalnum() and after.isalnum():
-            found += match.group(0)
-    return found
+def _between_letters(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands between two letters or digits."""
+    return start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
 
 
 class Normalizer:
@@ -175,27 +177,43 @@ class Normalizer:
         vocabulary: frozenset[str] = frozenset(),
         compounds: Mapping[str, tuple[str, ...]] | None = None,
         splitters: frozenset[str] = frozenset(),
+        *,
+        literal: bool = False,
     ) -> None:
         """`compounds` maps glued keys ("binhduong") to tokens; `splitters` are the keys
-        searched inside longer tokens (only these make a glued token split)."""
+        searched inside longer tokens (only these make a glued token split). A `literal`
+        normaliser takes letters and digits as written: for terms, whose "Đắk Mil" is no trick."""
         self.vocabulary = vocabulary
+        self.literal = literal
         self.compounds: dict[str, tuple[str, ...]] = dict(compounds or {})
         keys = sorted((k for k in splitters if len(k) >= 4), key=len, reverse=True)
         self._splitter = re.compile("|".join(map(re.escape, keys))) if keys else None
         self._tokens: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._words: dict[str, _Word] = {}
         # Tests that let most names skip legacy repair and character cleaning; built on first use.
-        self._gates: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
+        # The first is one pass over a class holding a character of anything the others find.
+        self._gates: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
 
     # -- characters --------------------------------------------------------------------------
 
-    def _load_gates(self) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    def _load_gates(self) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         special = char_tables().special
-        self._gates = (_LEGACY_GATE(), special.bmp, special.astral)
+        bmp = special.bmp.pattern
+        inner = bmp[1:-1] if bmp.startswith("[") and bmp.endswith("]") else ""
+        wide = re.compile(f"[{inner}{_LEGACY_CLASS()}\U00010000-\U0010ffff]")
+        self._gates = (wide, _LEGACY_GATE(), special.bmp, special.astral)
         return self._gates
 
     def clean(self, text: str) -> tuple[str, dict[str, str], str | None]:
         """Unicode text as it shows, free of invisible, decorated and look-alike characters."""
+        if ("n--" in text or "N--" in text) and _PUNYCODE.search(text):
+            decoded, labels = _decode_punycode(text)
+            if labels:
+                cleaned, tricks, encoding = self._clean(decoded)
+                return cleaned, {PUNYCODE: ", ".join(labels), **tricks}, encoding
+        return self._clean(text)
+
+    def _clean(self, text: str) -> tuple[str, dict[str, str], str | None]:
         # The common cases first, without a look at legacy encodings or look-alikes.
         if text.isascii():
             if not _VIQR_GATE.search(text):
@@ -203,7 +221,9 @@ class Normalizer:
                     text = text.translate(_ASCII_CONTROL_TABLE)
                 return text, {}, None
         else:
-            legacy, special_bmp, special_astral = self._gates or self._load_gates()
+            wide, legacy, special_bmp, special_astral = self._gates or self._load_gates()
+            if not wide.search(text):
+                return unicodedata.normalize("NFKC", text), {}, None
             if not (
                 legacy.search(text)
                 or special_bmp.search(text)
@@ -219,21 +239,38 @@ class Normalizer:
                 text = text.translate(_ASCII_CONTROL_TABLE)
             return text, tricks, encoding
         tables = char_tables()
-        if not tables.special.search(text):
-            return unicodedata.normalize("NFKC", text), tricks, encoding
         if _RLO in text:
             text = _visual_order(text)
             tricks[BIDI] = ""
-        hidden = _inside_word(tables.invisible, text) + _inside_word(tables.bidi, text)
+        found = tables.special.finditer(text)
+        if not found:
+            return unicodedata.normalize("NFKC", text), tricks, encoding
+        # One pass over the special characters, sorted by kind (in the order they were found).
+        kinds = tables.kinds
+        invisible: list[str] = []
+        bidi: list[str] = []
+        decorated: list[str] = []
+        lookalikes: list[str] = []
+        for match in found:
+            ch = match.group(0)
+            kind = kinds.get(ord(ch), 0)
+            if kind & (_INVISIBLE | _BIDI_KIND) and _between_letters(text, match.start(), match.end()):
+                (invisible if kind & _INVISIBLE else bidi).append(ch)
+            if kind & _DECORATED:
+                decorated.append(ch)
+            if kind & _HOMOGLYPH:
+                lookalikes.append(ch)
+        hidden = invisible + bidi
         if hidden:
             tricks[INVISIBLE] = ", ".join(
                 dict.fromkeys(unicodedata.name(c, f"U+{ord(c):04X}") for c in hidden)
             )
-        decorated = tables.decorated.findall(text)
         if decorated:
             tricks[DECORATED] = "".join(dict.fromkeys(decorated))[:12]
-        text = unicodedata.normalize("NFKC", text)
-        lookalikes = tables.homoglyph.findall(text)
+        if not unicodedata.is_normalized("NFKC", text):
+            # Compatibility forms may unfold into look-alikes ("𝚩" -> Greek "Β"): look again.
+            text = unicodedata.normalize("NFKC", text)
+            lookalikes = tables.homoglyph.findall(text)
         if lookalikes:
             scripts = dict.fromkeys(unicodedata.name(c, "?").split(" ")[0].title() for c in lookalikes)
             tricks[HOMOGLYPHS] = f"{''.join(dict.fromkeys(lookalikes))[:12]} ({', '.join(scripts)})"
@@ -283,10 +320,10 @@ class Normalizer:
             tokens = self._tokens_of(split, tricks)
         return Normalized(cleaned, tuple(tokens), tricks, phones, claims, encoding)
 
-    def _raw(self, word: str) -> list[str]:
+    def _raw(self, word: str, camel_case: bool = True) -> list[str]:
         """The folded raw tokens of one whitespace-separated word."""
         camel, fold_table, gate = _case_classes()
-        text = camel.sub(" ", word) if gate.search(word) else word
+        text = camel.sub(" ", word) if camel_case and gate.search(word) else word
         text = text.lower()
         if not text.isascii():
             text = text.translate(fold_table)
@@ -298,6 +335,25 @@ class Normalizer:
     def _word(self, word: str) -> _Word:
         """Tokens of one word, the tricks seen in it, and whether it holds a lone letter."""
         raw = self._raw(word)
+        tokens, flags = self._read(raw)
+        if len(raw) > 1 and _case_classes()[2].search(word):
+            # Capitals do not always start words ("BHxãhội", "BảohiểmXHBD"): when cutting at
+            # them leaves unknown pieces, the word read whole may do better.
+            unknown = self._unknown(tokens)
+            if unknown:
+                whole = self._raw(word, camel_case=False)
+                whole_tokens, whole_flags = self._read(whole)
+                if self._unknown(whole_tokens) < unknown:
+                    raw, tokens, flags = whole, whole_tokens, whole_flags
+        done = (tuple(tokens), tuple(flags), sum(1 for t in raw if len(t) == 1), tuple(raw))
+        if not word.isdigit():  # numbers are many and unique: not worth keeping
+            if len(self._words) >= _CACHE_LIMIT:
+                self._words.clear()
+            self._words[word] = done
+        return done
+
+    def _read(self, raw: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """Tokens of raw tokens and the tricks seen, (code, raw token)."""
         tokens: list[str] = []
         flags: list[tuple[str, str]] = []
         for tok in raw:
@@ -306,12 +362,12 @@ class Normalizer:
             pieces, found = self._token(tok)
             tokens += pieces
             flags += [(flag, tok) for flag in sorted(found)]
-        done = (tuple(tokens), tuple(flags), sum(1 for t in raw if len(t) == 1), tuple(raw))
-        if not word.isdigit():  # numbers are many and unique: not worth keeping
-            if len(self._words) >= _CACHE_LIMIT:
-                self._words.clear()
-            self._words[word] = done
-        return done
+        return tokens, flags
+
+    def _unknown(self, tokens: list[str]) -> int:
+        """How many tokens are neither known words, numbers nor Vietnamese syllables."""
+        known = self.vocabulary
+        return sum(1 for t in tokens if t not in known and not t.isdigit() and not is_syllable(t))
 
     def _tokens_of(self, words: list[str], tricks: dict[str, str]) -> list[str]:
         """Tokens of a name whose letters may be typed apart across words."""
@@ -339,7 +395,13 @@ class Normalizer:
             if j - i >= 2:
                 joined = "".join(raw[i:j])
                 pieces, _ = self._token(joined)
-                if len(pieces) > 1 or pieces[0] in self.vocabulary or pieces[0] in self.compounds:
+                # Only a whole known word or name counts, not a syllable of one: "H.Ý Yên" is
+                # "huyện Ý Yên", not "hy" of "Đồng Hỷ".
+                if (
+                    len(pieces) > 1
+                    or pieces[0] in self.compounds
+                    or (len(joined) > 2 and pieces[0] in self.vocabulary)
+                ):
                     out.append(joined)
                     tricks.setdefault(SPACED, " ".join(raw[i:j]))
                     i = j
@@ -358,7 +420,7 @@ class Normalizer:
 
     def _analyse(self, tok: str) -> tuple[tuple[str, ...], frozenset[str]]:
         known = self.vocabulary
-        if tok in known or tok.isdigit() or tok in self.compounds:
+        if tok in known or tok.isdigit() or tok in self.compounds or self.literal:
             return self._expand(tok), frozenset()
         letters = any(c.isalpha() for c in tok)
         if letters and not tok.isalpha():
@@ -370,20 +432,44 @@ class Normalizer:
                 kept = [p for p in parts if not (p.isdigit() and len(p) >= _LONG_NUMBER)]
                 return tuple(x for p in kept for x in self._expand(p)), frozenset()
             split = self._split(leet)
+            if split and all(p in known for p in split):
+                return split, frozenset({DIGITS})
+            # Glued words beside a number ("bhxhkv12", "bhxhbd24h"): the digits are a number.
+            pieces = self._glued_parts(parts)
+            if pieces:
+                return pieces, frozenset()
             if split:
                 return split, frozenset({DIGITS})
             if is_syllable(leet):
                 return (leet,), frozenset({DIGITS})
             return (tok,), frozenset()
         if "l" in tok and not is_syllable(tok):
+            # "Blnh" is "Bình" when the word read so is known; "PLO" stays "plo".
             loose = tok.replace("l", "i")
-            if loose in known or is_syllable(loose):
-                return (loose,), frozenset({LOOKALIKE})
+            if loose in known or loose in self.compounds:
+                return self._expand(loose), frozenset({LOOKALIKE})
+            split = self._split(loose) if len(loose) >= 5 else None
+            if split and all(p in known for p in split):
+                return split, frozenset({LOOKALIKE})
         if len(tok) >= 5 and not is_syllable(tok):
             split = self._split(tok)
             if split:
                 return split, frozenset()
         return (tok,), frozenset()
+
+    def _glued_parts(self, parts: list[str]) -> tuple[str, ...] | None:
+        """Runs of letters and digits read as known words and numbers, or None."""
+        out: list[str] = []
+        for part in parts:
+            if part.isdigit():
+                if len(part) < _LONG_NUMBER:
+                    out.append(part)
+                continue
+            pieces = self._expand(part) if part in self.vocabulary else self._split(part)
+            if not pieces or not all(p in self.vocabulary for p in pieces):
+                return None
+            out.extend(pieces)
+        return tuple(out)
 
     def _expand(self, tok: str) -> tuple[str, ...]:
         return self.compounds.get(tok, (tok,))
@@ -404,6 +490,23 @@ class Normalizer:
         if pos < len(tok):
             pieces.extend(self._expand(tok[pos:]))
         return tuple(pieces)
+
+
+def _decode_punycode(text: str) -> tuple[str, list[str]]:
+    """The text with its punycode domain labels decoded, and the labels as they read decoded."""
+    labels: list[str] = []
+
+    def decode(match: re.Match[str]) -> str:
+        try:
+            label = match.group(1).lower().encode("ascii").decode("punycode")
+        except (UnicodeError, ValueError):
+            return match.group(0)
+        if not label or label.isascii() or not label.isprintable():
+            return match.group(0)
+        labels.append(label)
+        return label
+
+    return _PUNYCODE.sub(decode, text), labels
 
 
 def _phone_digits(text: str) -> str:

@@ -30,7 +30,7 @@ ELSEWHERE_KINDS = frozenset({NATIONAL, OTHER_REGION, OTHER_LOCATION})
 
 _ROMAN = (("x", 10), ("ix", 9), ("v", 5), ("iv", 4), ("i", 1))
 _REGION_IN_NAME = re.compile(r"\bkhu vuc ([ivxl]+|\d+)\b")
-_plain = Normalizer()
+_plain = Normalizer(literal=True)
 
 
 def roman(number: int) -> str:
@@ -99,6 +99,9 @@ class BrandProfile:
     hotlines: frozenset[str]
     owns_social_accounts: bool
     filler_tokens: frozenset[str]
+    # The brand's places that are also the names of districts elsewhere: label -> those provinces
+    # ("Tân Uyên" is a town of Bình Dương and a district of Lai Châu).
+    shared_places: dict[str, frozenset[str]]
 
     @classmethod
     def from_settings(cls, brand: BrandSettings) -> BrandProfile:
@@ -155,6 +158,7 @@ class _Builder:
         self.brand = brand
         self.brand_keys: dict[str, Term] = {}
         self.word_keys: dict[str, Term] = {}
+        self.shared: dict[str, set[str]] = {}
 
     def _add(
         self, table: dict[str, Term], kind: str, label: str, category: str = "", spelled: str | None = None
@@ -175,8 +179,11 @@ class _Builder:
 
     def build(self) -> BrandProfile:
         brand, lex = self.brand, lexicon()
+        synonyms = {"".join(tokens_of(k)): vs for k, vs in lex.organization_synonyms.items()}
         for term in brand.organization_terms:
             self._add(self.brand_keys, ORG, term)
+            for synonym in synonyms.get("".join(tokens_of(term)), ()):
+                self._add(self.brand_keys, ORG, synonym)
         for term in brand.location_terms:
             self._add(self.brand_keys, LOCATION, term)
         for term in brand.sub_units:
@@ -197,6 +204,10 @@ class _Builder:
         for category, labels in lex.third_party.items():
             for label in labels:
                 self._add(words, THIRD_PARTY, label, category)
+        # Every province has its newspaper, "Báo <province>" ("báo" alone folds like "bảo").
+        for unit in lex.units:
+            if unit.kind == "province":
+                self._add(words, THIRD_PARTY, f"Báo {unit.name}", "newspaper")
         for label in lex.claims:
             self._add(words, CLAIM, label)
         for label in lex.headline:
@@ -226,26 +237,40 @@ class _Builder:
             u.name for u in lex.units if u.kind == "province" and "".join(tokens_of(u.name)) in ours
         }
         table = self.brand_keys
+        province_of: dict[str, str] = {}
         for unit in lex.units:
-            if "".join(tokens_of(unit.name)) in ours or our_provinces & {unit.name, unit.province}:
+            key = "".join(tokens_of(unit.name))
+            province_of.setdefault(key, unit.province or unit.name)
+            if key in ours:
+                if unit.kind == "district" and not our_provinces & {unit.province}:
+                    self.shared.setdefault(table[key].label, set()).add(unit.province)
+                continue
+            if our_provinces & {unit.name, unit.province}:
                 continue
             if unit.kind == "province":
-                self._add(table, OTHER_LOCATION, unit.name)
+                self._add(table, OTHER_LOCATION, unit.name, unit.name)
                 continue
             label = f"{unit.unit_type} {unit.name} ({unit.province})"
             if len(tokens_of(unit.name)) > 1:
-                self._add(table, OTHER_LOCATION, label, spelled=unit.name)
+                self._add(table, OTHER_LOCATION, label, unit.province, spelled=unit.name)
                 continue
             # One-syllable or numbered units ("Quận 1", "Thành phố Vinh") count only with their type.
-            self._add(table, OTHER_LOCATION, label, spelled=f"{unit.unit_type} {unit.name}")
+            self._add(table, OTHER_LOCATION, label, unit.province, spelled=f"{unit.unit_type} {unit.name}")
             short = {"Quận": "q", "Thành phố": "tp", "Thị xã": "tx", "Huyện": "h"}.get(unit.unit_type)
             if short:
-                self._add(table, OTHER_LOCATION, label, spelled=f"{short} {unit.name}")
-        for province, aliases in lex.location_aliases.items():
-            if "".join(tokens_of(province)) in ours:
+                self._add(table, OTHER_LOCATION, label, unit.province, spelled=f"{short} {unit.name}")
+        for place, aliases in lex.location_aliases.items():
+            key = "".join(tokens_of(place))
+            # Short names of the brand's own places are the brand's ("TDM" for Thủ Dầu Một).
+            own = table[key] if key in ours else None
+            if own is None and province_of.get(key, place) in our_provinces:
                 continue
             for alias in aliases:
-                self._add(table, OTHER_LOCATION, f"{alias} ({province})", spelled=alias)
+                label = f"{alias} ({place})"
+                if own is not None:
+                    self._add(table, own.kind, label, spelled=alias)
+                else:
+                    self._add(table, OTHER_LOCATION, label, province_of.get(key, place), spelled=alias)
 
     def _profile(self) -> BrandProfile:
         brand = self.brand
@@ -260,8 +285,14 @@ class _Builder:
             | frozenset(k for k in self.word_keys if len(k) >= 4)
         )
         compounds = {k: t.tokens for table in (self.brand_keys, self.word_keys) for k, t in table.items()}
+        # Keys searched inside glued tokens: the brand's names and places, the regions, and the
+        # offers and claims fake handles are glued from ("bhxhbdcskh", "hotrobhxhkhuvuciv").
         splitters = frozenset(
-            k for k, t in self.brand_keys.items() if t.kind in (ORG, LOCATION, SUB_UNIT) and len(k) >= 4
+            k
+            for k, t in (*self.brand_keys.items(), *self.word_keys.items())
+            if t.kind in (ORG, LOCATION, SUB_UNIT, REGION, OTHER_REGION, SCAM, CLAIM)
+            and len(k) >= 4
+            and k.isalpha()
         )
         fuzzy = self._fuzzy()
         brand_tokens = {
@@ -300,6 +331,7 @@ class _Builder:
             hotlines=frozenset(re.sub(r"\D", "", h) for h in brand.hotlines),
             owns_social_accounts=brand.owns_social_accounts,
             filler_tokens=filler,
+            shared_places={label: frozenset(names) for label, names in self.shared.items()},
         )
 
     def _fuzzy(self) -> tuple[FuzzyTarget, ...]:

@@ -126,6 +126,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Tách rời từng chữ cái (như B.H.X.H) để né bộ lọc: {detail}",
         "Spaces or dots the letters apart (such as B.H.X.H) to dodge filters: {detail}",
     ),
+    "punycode_domain": (
+        "Tên miền quốc tế viết dưới dạng punycode (xn--), đã được giải mã để so khớp: {detail}",
+        "An internationalised domain written in punycode (xn--), decoded for matching: {detail}",
+    ),
     "legacy_encoding": (
         "Văn bản gõ bằng bảng mã cũ, đã được chuyển sang Unicode để so khớp: {detail}",
         "Text typed in a legacy encoding, converted to Unicode for matching: {detail}",
@@ -137,6 +141,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "context_signal": (
         "Phần mô tả đi kèm có dấu hiệu đáng ngờ: {detail}",
         "The accompanying text shows warning signs: {detail}",
+    ),
+    "official_logo": (
+        "Ảnh đại diện là bản sao logo chính thức của cơ quan ({detail})",
+        "The profile picture is a copy of the office's official logo ({detail})",
     ),
     "signal": (
         "Dấu hiệu khác: {detail}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import random
 
 import pytest
@@ -231,3 +232,69 @@ def test_another_brand_is_matched_by_its_own_config(brand: BrandSettings) -> Non
     assert matcher.score("BHXH Quy Nhơn").verdict in ("impersonation", "suspect")
     assert matcher.score("BHXH Bình Dương").verdict == "clear"
     assert matcher.score("BHXH Bình Phước").verdict == "clear"
+
+
+def test_a_place_named_like_a_district_of_the_province_beside_it_points_there(matcher: Matcher) -> None:
+    for name in ("BHXH huyện Tân Uyên tỉnh Lai Châu", "BHXH Lai Châu - Tân Uyên"):
+        result = matcher.score(name)
+        assert result.verdict == "clear", name
+        assert "other_location" in codes(result)
+    # Alone, or beside the brand's own province, Tân Uyên is the brand's.
+    assert matcher.score("BHXH Tân Uyên").verdict != "clear"
+    assert matcher.score("BHXH Tân Uyên - Bình Dương").verdict == "impersonation"
+
+
+def test_headline_words_keep_news_from_alerts(matcher: Matcher) -> None:
+    result = matcher.score("BHXH Bình Dương đẩy mạnh cài đặt VssID")
+    assert result.verdict == "suspect"
+    assert "descriptive_text" in codes(result)
+    # A headline word inside the name of a place is not one ("Hớn Quản" folds to "hon quan").
+    assert matcher.score("BHXH Bình Dương - Hỗ trợ").verdict == "impersonation"
+
+
+def test_short_names_and_synonyms_count_as_the_brand(matcher: Matcher) -> None:
+    assert matcher.score("Binh Duong Social Security").verdict == "impersonation"
+    assert matcher.score("Vietnam Social Security").verdict == "clear"
+    tdm = matcher.score("BHXH TDM")
+    assert tdm.verdict != "clear"
+    assert "sub_unit_match" in codes(tdm)
+
+
+def test_glued_regions_and_punycode_domains(matcher: Matcher) -> None:
+    assert matcher.score("bhxhkv12").verdict == "clear"
+    assert matcher.score("bhxhkv4").verdict == "impersonation"
+    fake = matcher.score("xn--bhxh-bnh-dng-kfb25wog.com")
+    assert fake.verdict == "impersonation"
+    assert "punycode_domain" in codes(fake)
+
+
+def test_a_province_s_newspaper_is_not_an_alert(matcher: Matcher) -> None:
+    result = matcher.score("Báo Đồng Nai: BHXH Bình Dương giải đáp thắc mắc")
+    assert result.verdict != "impersonation"
+    assert "third_party" in codes(result)
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(matcher: Matcher) -> None:
+    assert gc.isenabled()
+    matcher.score_many(["BHXH Bình Dương", "Nguyễn Văn An"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        matcher.score_many(["BHXH Bình Dương"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_official_logo_is_its_own_reason(matcher: Matcher) -> None:
+    plain = matcher.score("BHXH Bình Dương hỗ trợ", identity="facebook:page:x")
+    with_logo = matcher.score(
+        "BHXH Bình Dương hỗ trợ", identity="facebook:page:x", signals=["logo:logo.png:3", "phone:0912345678"]
+    )
+    codes = {reason.code: reason for reason in with_logo.reasons}
+    assert codes["official_logo"].detail == "logo.png"
+    assert codes["official_logo"].weight > 0
+    assert "logo:" not in codes["signal"].detail
+    assert with_logo.score > plain.score
+    # A logo never decides alone: a name that names neither the office nor its place stays clear.
+    assert matcher.score("Shop hoa tươi", signals=["logo:logo.png:0"]).verdict == "clear"

@@ -159,3 +159,56 @@ def test_hostile_input_gives_a_result(profile: BrandProfile, text: str) -> None:
     assert len(result.tokens) <= nz.MAX_CHARS
     result.folded.encode("utf-8")
     result.text.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xn--bhxh-bnh-dng-kfb25wog.com",
+        "XN--BHXH-BNH-DNG-KFB25WOG.COM",
+        "https://xn--bhxh-bnh-dng-kfb25wog.com/",
+    ],
+)
+def test_punycode_labels_are_decoded_and_reported(profile: BrandProfile, text: str) -> None:
+    result = profile.normalizer.normalize(text)
+    assert " ".join(BRAND_TOKENS) in result.folded
+    assert result.tricks[nz.PUNYCODE] == "bhxh-bình-dương"
+
+
+def test_text_that_only_looks_like_punycode_is_left_alone() -> None:
+    for text in ("xn--zzzz", "axn--bhxh-bnh-dng-kfb25wog", "xn--"):
+        assert nz.PUNYCODE not in normalize(text).tricks, text
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("bhxhkv12", ("bhxh", "kv", "12")),  # glued beside a number: the digits are a number
+        ("BHXHBD24h", ("bhxh", "bd", "24", "h")),
+        ("bhxhbinhduong2024", BRAND_TOKENS),
+        ("BHxãhội Bình Dương", ("bh", "xa", "hoi", "binh", "duong")),  # a capital inside a word
+        ("BảohiểmXHBD", ("bao", "hiem", "xh", "bd")),
+        ("hotrobhxhbdcskh", ("ho", "tro", "bhxh", "bd", "cskh")),
+    ],
+)
+def test_glued_names_are_read_as_their_words(
+    profile: BrandProfile, text: str, tokens: tuple[str, ...]
+) -> None:
+    result = profile.normalizer.normalize(text)
+    assert result.tokens == tokens
+    assert nz.DIGITS not in result.tricks
+
+
+def test_lone_letters_join_only_into_whole_known_words(profile: BrandProfile) -> None:
+    # "H.Ý Yên" is the district Ý Yên, not "hy" (a syllable of Đồng Hỷ) followed by "yên".
+    assert profile.normalizer.normalize("BHXH H.Ý Yên").tokens == ("bhxh", "h", "y", "yen")
+    assert profile.normalizer.normalize("B H X H B D").tokens == ("bhxh", "bd")
+
+
+def test_an_l_is_read_as_i_only_into_a_known_word(profile: BrandProfile) -> None:
+    assert nz.LOOKALIKE in profile.normalizer.normalize("BHXH Blnh Dương").tricks
+    plo = profile.normalizer.normalize("PLO")
+    assert plo.tokens == ("plo",)
+    assert not plo.tricks
+    # Place names spelt with an l are taken as written, not as a trick.
+    assert not profile.normalizer.normalize("BHXH huyện Đắk Mil").tricks

@@ -56,3 +56,30 @@ def test_fuzzy_targets_are_whole_words_or_short_abbreviations(profile: BrandProf
 )
 def test_host_of(url: str, host: str | None) -> None:
     assert host_of(url) == host
+
+
+def test_places_shared_with_districts_elsewhere_are_known(profile: BrandProfile) -> None:
+    # Tân Uyên is a city of Bình Dương and a district of Lai Châu.
+    assert profile.shared_places["Tân Uyên"] == frozenset({"Lai Châu"})
+    assert "Thủ Dầu Một" not in profile.shared_places
+    # Places elsewhere carry their province.
+    assert profile.place_keys["laichau"].category == "Lai Châu"
+    assert profile.place_keys["govap"].category == "Hồ Chí Minh"
+
+
+def test_short_names_of_the_brand_s_own_places_are_the_brand_s(profile: BrandProfile) -> None:
+    assert profile.brand_keys["tdm"].kind == SUB_UNIT
+    assert "tdm" not in profile.place_keys
+    assert profile.place_keys["bmt"].kind == OTHER_LOCATION  # Buôn Ma Thuột, Đắk Lắk
+
+
+def test_organization_synonyms_from_the_lexicon(profile: BrandProfile) -> None:
+    assert profile.brand_keys["socialsecurity"].kind == ORG
+    # The country's agency keeps its own, longer name.
+    assert profile.place_keys["vietnamsocialsecurity"].kind == "national"
+
+
+def test_every_province_has_its_newspaper(profile: BrandProfile) -> None:
+    for key in ("baohaiduong", "baobinhđinh", "baobinhduong", "baocamau"):
+        term = profile.word_keys[key]
+        assert (term.kind, term.category) == ("third_party", "newspaper"), key

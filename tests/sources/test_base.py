@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_registry_keys_are_config_sections() -> None:
-    assert set(SOURCES) == {"brave", "searxng", "duckduckgo", "google_cse"}
+    assert set(SOURCES) == {"brave", "searxng", "duckduckgo", "google_cse", "youtube"}
     assert set(SOURCES) <= set(SourcesSettings.model_fields)
     for key, cls in SOURCES.items():
         assert cls.key == key
@@ -47,6 +47,7 @@ def test_defaults_only_duckduckgo_runs() -> None:
         "brave": False,
         "searxng": False,
         "google_cse": False,
+        "youtube": False,
     }
 
 
@@ -56,6 +57,7 @@ def test_configured_sources_become_available() -> None:
             "brave": {"api_key": SecretStr("k")},
             "searxng": {"url": "http://127.0.0.1:8888"},
             "google_cse": {"api_key": SecretStr("k"), "cx": "c"},
+            "youtube": {"api_key": SecretStr("k")},
             "duckduckgo": {"enabled": False},
         }
     )
@@ -63,6 +65,7 @@ def test_configured_sources_become_available() -> None:
     assert available["brave"] is None
     assert available["searxng"] is None
     assert available["google_cse"] is None
+    assert available["youtube"] is None
     assert available["duckduckgo"] == "đã tắt trong cấu hình"
 
 
