@@ -18,6 +18,7 @@ BATCH = 10_000
 BATCH_BYTES = 1 << 20
 # Lone surrogates (undecodable bytes in argv) and line breaks cannot go out on one UTF-8 line.
 _UNPRINTABLE = re.compile(r"[\ud800-\udfff]")
+_JSON_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _BREAKS = re.compile(r"[\t\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
@@ -78,7 +79,9 @@ class _Printer:
                 self._json.clear()
             body = json.dumps(result.to_dict(), ensure_ascii=False)[1:]
             self._json[id(result)] = (result, body)
-        return '{"text": ' + json.dumps(text, ensure_ascii=False) + ", " + body + "\n"
+        line = '{"text": ' + json.dumps(text, ensure_ascii=False) + ", " + body
+        # Escaped, so that readers splitting on any line break still see one object per line.
+        return line.translate(_JSON_BREAKS) + "\n"
 
 
 @click.command(

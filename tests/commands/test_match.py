@@ -99,3 +99,13 @@ def test_brand_option_selects_the_brand() -> None:
     code, out = run("--brand", "bhxh-binh-duong", "BHXH Bình Dương")
     assert code == 0
     assert out.startswith("impersonation\t")
+
+
+def test_control_characters_and_huge_names_give_a_result_each(tmp_path: Path) -> None:
+    names = ["BHXH\x00 Bình Dương\x07", "\u202egnouD hniB HXHB", "\x85\x9f\x7f", "B" * 10_000 + "\ud800"]
+    code, out = run("--json", *names)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == len(names)
+    assert all(row["verdict"] in {"impersonation", "suspect", "clear"} for row in rows)
+    assert rows[0]["verdict"] != "clear"
