@@ -30,6 +30,7 @@ from monitor.log import get_logger
 from monitor.matching.matcher import Matcher
 from monitor.matching.profile import BrandProfile
 from monitor.net.client import HttpClient
+from monitor.net.urls import loggable
 from monitor.notify.channels import deliver_alerts
 from monitor.notify.email import email_configured
 from monitor.notify.outbox import enqueue_alerts
@@ -302,14 +303,14 @@ class Scanner:
         try:
             response = await client.get(image_url)
         except MonitorError as exc:
-            log.info("logo_image_unavailable", url=image_url, error=str(exc))
+            log.info("logo_image_unavailable", url=loggable(image_url), error=str(exc))
             return result
         if response.status != 200:
             return result
         match = logos.match(response.body)
         if match is None:
             return result
-        log.info("official_logo_used", url=result.url, logo=match.logo, distance=match.distance)
+        log.info("official_logo_used", url=loggable(result.url), logo=match.logo, distance=match.distance)
         return replace(result, logo=match, responses=(*result.responses, response))
 
     def _apply(

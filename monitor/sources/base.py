@@ -173,6 +173,14 @@ class SearchSource(ABC, Generic[S]):
         """What the source needs and lacks; None when nothing is missing."""
         return None
 
+    def missing_key(self) -> str | None:
+        """The reason to skip a keyed source whose API key is not set (keys come from the environment)."""
+        key = getattr(self.settings, "api_key", None)
+        if key is not None and key.get_secret_value():
+            return None
+        variable = f"MONITOR_SOURCES__{self.key.upper()}__API_KEY"
+        return self.tr(f"chưa có khóa API (đặt {variable})", f"no API key (set {variable})")
+
     def warnings(self) -> list[str]:
         """Things the operator should know even when the source works."""
         return []

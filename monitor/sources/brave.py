@@ -87,11 +87,8 @@ class BraveSource(SearchSource[BraveSettings]):
         return min(self.settings.max_pages, MAX_OFFSET + 1)
 
     def missing(self) -> str | None:
-        if self.settings.api_key is None or not self.settings.api_key.get_secret_value():
-            return self.tr(
-                "chưa có khóa API (đặt MONITOR_SOURCES__BRAVE__API_KEY)",
-                "no API key (set MONITOR_SOURCES__BRAVE__API_KEY)",
-            )
+        if reason := self.missing_key():
+            return reason
         if not self.settings.url:
             return self.tr("chưa cấu hình url", "no url configured")
         return None

@@ -60,11 +60,8 @@ class GoogleCseSource(SearchSource[GoogleCseSettings]):
         return datetime.now(UTC).date()
 
     def missing(self) -> str | None:
-        if self.settings.api_key is None or not self.settings.api_key.get_secret_value():
-            return self.tr(
-                "chưa có khóa API (đặt MONITOR_SOURCES__GOOGLE_CSE__API_KEY)",
-                "no API key (set MONITOR_SOURCES__GOOGLE_CSE__API_KEY)",
-            )
+        if reason := self.missing_key():
+            return reason
         if not self.settings.cx:
             return self.tr("chưa cấu hình mã công cụ tìm kiếm (cx)", "no search engine id (cx) configured")
         if not self.settings.url:

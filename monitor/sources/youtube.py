@@ -19,11 +19,8 @@ class YoutubeSource(SearchSource[YoutubeSettings]):
     title = "YouTube Data API"
 
     def missing(self) -> str | None:
-        if self.settings.api_key is None or not self.settings.api_key.get_secret_value():
-            return self.tr(
-                "chưa có khóa API (đặt MONITOR_SOURCES__YOUTUBE__API_KEY)",
-                "no API key (set MONITOR_SOURCES__YOUTUBE__API_KEY)",
-            )
+        if reason := self.missing_key():
+            return reason
         if not self.settings.api_url:
             return self.tr("chưa cấu hình api_url", "no api_url configured")
         return None
