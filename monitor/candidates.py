@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from publicsuffixlist import PublicSuffixList
 
 from monitor.log import get_logger
+from monitor.result_hosts import ascii_host, is_page_host, platform_of, split_netloc, under, web_key
 
 log = get_logger(__name__)
 
@@ -41,8 +42,6 @@ _TRACKING = _words(
     _rdc igshid igsh si feature is_from_webapp sender_device _t _r mc_cid mc_eid paipv eav share_url"""
 )
 _TRACKING_PREFIXES = ("utm_", "__cft__", "__xts__", "hc_location")
-# Subdomains that only choose a presentation of the same site.
-_PRESENTATION = _words("www www2 m mobile amp mbasic web touch d")
 # First path segments that are features of the platform, not accounts.
 _FB_RESERVED = _words(
     """watch reel reels share sharer sharer.php photo photo.php photos video.php videos events hashtag
@@ -64,7 +63,6 @@ _FB_SLUG_ID = re.compile(r"-(\d{8,})$")
 _TG_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _IG_HANDLE = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 _X_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-_HOSTNAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$")
 _BARE_HOST = re.compile(r"^[\w.-]+\.[a-z]{2,}(?:[/?#]|$)", re.IGNORECASE)
 
 
@@ -134,7 +132,10 @@ def canonical(url: str) -> Identity | None:
 def unwrap_redirect(url: str) -> str:
     """The target of a known search/social redirect link (DuckDuckGo, Facebook, Google, ...), else url."""
     for _ in range(3):
-        parts = _split(url)
+        try:
+            parts = _split(url)
+        except (ValueError, UnicodeError):  # a bad port or bracket: not a link to follow
+            return url
         target = _redirect_target(*parts) if parts else None
         if not target:
             return url
@@ -151,13 +152,13 @@ def _split(url: str) -> tuple[str, str, str, list[tuple[str, str]]] | None:
     elif "://" not in text[:12] and _BARE_HOST.match(text):
         text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https"):
         return None
-    host = parts.hostname.rstrip(".")
-    if not host.isascii():
-        host = host.encode("idna").decode("ascii")
-    host = host.lower()
-    if not _HOSTNAME.match(host) and not _is_ip(host):
+    authority = split_netloc(parts.netloc)
+    if authority is None:
+        return None
+    host = ascii_host(authority[0])
+    if host is None:
         return None
     port = parts.port  # ValueError when out of range: the URL is rejected
     default = 443 if parts.scheme.lower() == "https" else 80
@@ -167,26 +168,34 @@ def _split(url: str) -> tuple[str, str, str, list[tuple[str, str]]] | None:
         # Kept: a site on another port is another site.
         host = f"{host}:{port}"
     query = parse_qsl(parts.query, keep_blank_values=True)
-    return parts.scheme.lower(), host, parts.path or "/", query
+    # Browsers read "\\" in the path of an http(s) URL as "/".
+    return parts.scheme.lower(), host, parts.path.replace("\\", "/") or "/", query
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ip_address(host)
-    except ValueError:
-        return False
-    return True
+# Invisible letters that are not format characters (Hangul fillers, braille blank, CGJ).
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+
+
+def clean_name(text: str) -> str:
+    """A username or handle as the platform resolves it: no format or invisible characters, no edge spaces.
+
+    "bhxh\u200b" and "bhxh " (a trailing %20) open the same account as "bhxh".
+    """
+    kept = "".join(
+        ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs") and ch not in _INVISIBLE
+    )
+    return kept.strip()
 
 
 def _redirect_target(scheme: str, host: str, path: str, query: list[tuple[str, str]]) -> str | None:
     args = dict(query)
     if host in ("l.facebook.com", "lm.facebook.com") and path.startswith("/l.php"):
         return args.get("u")
-    if host.endswith("duckduckgo.com") and path.startswith("/l/"):
+    if under(host, "duckduckgo.com") and path.startswith("/l/"):
         return args.get("uddg")
     if host == "l.instagram.com":
         return args.get("u")
-    if host.endswith("youtube.com") and path == "/redirect":
+    if host in ("youtube.com", "www.youtube.com", "m.youtube.com") and path == "/redirect":
         return args.get("q")
     domain = registrable_domain(host) or ""
     if domain.startswith("google.") and path == "/url":
@@ -203,11 +212,12 @@ class _Url:
 
     @property
     def segments(self) -> list[str]:
-        return [unquote(s, errors="replace") for s in self.path.split("/") if s]
+        """Decoded path segments, each cleaned as a name (see clean_name); empty ones dropped."""
+        return [c for c in (clean_name(unquote(s, errors="replace")) for s in self.path.split("/")) if c]
 
     @property
     def args(self) -> dict[str, str]:
-        return dict(self.query)
+        return {k: clean_name(v) for k, v in self.query}
 
     def other(self, platform: str, base: str) -> Identity:
         """Not an account URL (a post, a share link...): the path and query name the object."""
@@ -225,26 +235,26 @@ def _canonical(url: str, depth: int) -> Identity | None:
     if target and depth < 3:
         return _canonical(target, depth + 1)
     u = _Url(scheme, host, _norm_path(raw_path), query)
+    platform = platform_of(host)
+    if platform is None:
+        return _web(u)
+    if not is_page_host(platform, host):
+        # developers.facebook.com/x is no page "x", and no impersonator's website either.
+        return None
     site = host[4:] if host.startswith("www.") else host
-    if _under(site, "facebook.com", "fb.com", "fb.me", "m.me"):
+    if platform == "facebook":
         return _facebook(site, u)
-    if _under(site, "tiktok.com"):
+    if platform == "tiktok":
         return _tiktok(site, u)
-    if _under(site, "youtube.com", "youtu.be"):
+    if platform == "youtube":
         return _youtube(site, u)
-    if _under(site, "t.me", "telegram.me", "telegram.dog"):
-        return _telegram(u)
-    if _under(site, "zalo.me"):
+    if platform == "telegram":
+        return _telegram(site, u)
+    if platform == "zalo":
         return _zalo(u)
-    if _under(site, "instagram.com"):
+    if platform == "instagram":
         return _handle("instagram", "https://www.instagram.com", u, _IG_HANDLE, _IG_RESERVED)
-    if _under(site, "twitter.com", "x.com"):
-        return _handle("x", "https://x.com", u, _X_HANDLE, _X_RESERVED)
-    return _web(u)
-
-
-def _under(host: str, *domains: str) -> bool:
-    return any(host == d or host.endswith("." + d) for d in domains)
+    return _handle("x", "https://x.com", u, _X_HANDLE, _X_RESERVED)
 
 
 def _norm_path(raw: str) -> str:
@@ -354,9 +364,12 @@ def _youtube(host: str, u: _Url) -> Identity:
     return u.other("youtube", base)
 
 
-def _telegram(u: _Url) -> Identity:
+def _telegram(host: str, u: _Url) -> Identity:
     base = "https://t.me"
     seg = u.segments
+    if host.endswith(".t.me"):
+        # https://<username>.t.me/<post> names the account in the host.
+        seg = [host.split(".", 1)[0]]
     if seg and seg[0] == "s" and len(seg) >= 2:
         seg = seg[1:]
     first = seg[0] if seg else ""
@@ -402,16 +415,11 @@ def _handle(
 
 
 def _web(u: _Url) -> Identity:
-    # Keep meaningful subdomains: binhduong.baohiemxahoi.gov.vn and hcm.baohiemxahoi.gov.vn are
-    # different offices. Only presentation prefixes (www., m.) are folded into the site.
-    site = u.host
-    domain = None if site.startswith("[") else registrable_domain(site.rsplit(":", 1)[0])
-    while domain and site != domain and site.split(".", 1)[0] in _PRESENTATION:
-        site = site.split(".", 1)[1]
-    shown_path = "" if u.path == "/" else u.path.rstrip("/")
+    # One website is one finding, keyed like look-alike domains: its registrable domain. The
+    # page that was found stays in the URL (and in each sighting) as evidence of where.
     cleaned = _clean_query(u.query)
     url = f"{u.scheme}://{u.host}{u.path}" + (f"?{cleaned}" if cleaned else "")
-    return _make("web", f"web:{site}{shown_path}", url)
+    return _make("web", web_key(u.host, u.path), url)
 
 
 _SITE_WORDS = (

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 from pathlib import Path
+from typing import NoReturn
 
 import click
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from monitor import __version__
 from monitor.commands.config import config_group
@@ -19,10 +22,14 @@ from monitor.commands.match import match_command
 from monitor.commands.run import run_command
 from monitor.commands.scan import scan_command
 from monitor.commands.status import status_command
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, DatabaseAccessError, EvidenceWriteError, MonitorError
 from monitor.i18n import Language, tr, ui_language
 from monitor.log import configure, mask_text
 from monitor.settings import cli_env
+from monitor.storage_errors import STORAGE_EXIT, database_failure, database_reason, describe
+
+# The command line's context, so that errors printed after the command ended honour --lang.
+_CURRENT: ContextVar[CliContext | None] = ContextVar("monitor_cli_context", default=None)
 
 COMMANDS: tuple[click.Command, ...] = (
     config_group,
@@ -80,6 +87,7 @@ def cli(
 ) -> None:
     configure(log_format, log_level)  # type: ignore[arg-type]
     ctx.obj = CliContext(config=config, lang=lang or ui_language())
+    _CURRENT.set(ctx.obj)
 
 
 for _command in COMMANDS:
@@ -93,16 +101,41 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
-        click.echo(tr("Đã huỷ.", "Aborted."), err=True)
+        click.echo(tr("Đã huỷ.", "Aborted.", _language()), err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except ConfigError as exc:
-        click.echo(tr("Lỗi cấu hình: ", "Configuration error: ") + mask_text(str(exc)), err=True)
+        click.echo(tr("Lỗi cấu hình: ", "Configuration error: ", _language()) + mask_text(str(exc)), err=True)
         sys.exit(2)
+    except (DatabaseAccessError, EvidenceWriteError) as exc:
+        _storage_failed(exc)
+    except DBAPIError as exc:
+        # A driver error that got past the store's session scope (a raw connection): same one line.
+        if not isinstance(exc, OperationalError) and database_reason(exc) is None:
+            raise
+        _storage_failed(database_failure(exc, _database_url()))
     except MonitorError as exc:
-        click.echo(tr("Lỗi: ", "Error: ") + mask_text(str(exc)), err=True)
+        click.echo(tr("Lỗi: ", "Error: ", _language()) + mask_text(str(exc)), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _language() -> Language:
+    current = _CURRENT.get()
+    return current.lang if current is not None else ui_language()
+
+
+def _database_url() -> str | None:
+    current = _CURRENT.get()
+    loaded = current._settings if current is not None else None
+    return loaded.database.url if loaded is not None else None
+
+
+def _storage_failed(exc: DatabaseAccessError | EvidenceWriteError) -> NoReturn:
+    """The database or evidence folder failed: one line with the place and likely cause, exit 3."""
+    lang = _language()
+    click.echo(tr("Lỗi lưu trữ: ", "Storage error: ", lang) + describe(exc, lang), err=True)
+    sys.exit(STORAGE_EXIT)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time
+from time import monotonic
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -22,6 +27,14 @@ from monitor.settings import Settings, parse_duration
 from monitor.store.lease import Lease, holder_id
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
+
+# Docker sends SIGKILL 10 s after SIGTERM: whatever runs gets this long to reach a consistent
+# point, however long schedule.shutdown_wait_seconds allows.
+STOP_DEADLINE = 6.0
+# After a stop, a scan finishes on its own (it checks the stop event between steps) or is cancelled.
+STOP_GRACE = 2.0
 
 ScanJob = Callable[[Sequence[str] | None, threading.Event], object]
 DigestJob = Callable[[], object]
@@ -46,6 +59,9 @@ class Daemon:
         self.stop_event = threading.Event()
         self.lease = Lease(engine, holder_id(), settings.schedule.lease_seconds)
         self.scheduler: BackgroundScheduler | None = None
+        # One stop event per running scan: set when this daemon stops leading (lease lost or stop).
+        self.scan_stops: set[threading.Event] = set()
+        self.leading = False
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -76,6 +92,7 @@ class Daemon:
     def _lead(self) -> None:
         scheduler = self._build_scheduler()
         self.scheduler = scheduler
+        self.leading = True
         scheduler.start()
         log.info("daemon_leading", holder=self.lease.holder, jobs=[job.id for job in scheduler.get_jobs()])
         try:
@@ -84,6 +101,10 @@ class Daemon:
                     log.warning("lease_lost", holder=self.lease.holder)
                     break
         finally:
+            # Lease lost (or stopping): the new leader owns the schedule, so our scans stop now.
+            self.leading = False
+            for stop in list(self.scan_stops):
+                stop.set()
             self._shutdown(scheduler)
             self.scheduler = None
 
@@ -92,9 +113,10 @@ class Daemon:
         scheduler.pause()
         waiter = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         waiter.start()
-        waiter.join(self.settings.schedule.shutdown_wait_seconds)
+        wait = min(self.settings.schedule.shutdown_wait_seconds, STOP_DEADLINE)
+        waiter.join(wait)
         if waiter.is_alive():
-            log.warning("daemon_shutdown_timeout", waited=self.settings.schedule.shutdown_wait_seconds)
+            log.warning("daemon_shutdown_timeout", waited=wait)
 
     def next_runs(self) -> dict[str, Any]:
         if self.scheduler is None:
@@ -158,7 +180,14 @@ class Daemon:
         if self.stop_event.is_set():
             return
         log.info("job_scan_started", sources=sources)
-        self.jobs.scan(sources, self.stop_event)
+        stop = threading.Event()
+        self.scan_stops.add(stop)
+        if not self.leading or self.stop_event.is_set():
+            stop.set()  # lost the lease (or stopping) while this job was starting
+        try:
+            self.jobs.scan(sources, stop)
+        finally:
+            self.scan_stops.discard(stop)
 
     def _run_digest(self) -> None:
         if self.stop_event.is_set():
@@ -177,3 +206,68 @@ class Daemon:
             )
         else:
             log.warning("job_missed", job=event.job_id, scheduled=str(event.scheduled_run_time))
+
+
+def run_until_stopped(work: Awaitable[T], stop: threading.Event, grace: float = STOP_GRACE) -> T | None:
+    """Run `work` on a fresh event loop; once `stop` is set it gets `grace` seconds, then is cancelled.
+
+    Unlike asyncio.run, leaving does not wait for worker threads (asyncio.to_thread): a parse
+    in C code cannot be interrupted, and the process must still stop. None when cancelled.
+    """
+    loop = asyncio.new_event_loop()
+    executor = ThreadPoolExecutor(thread_name_prefix="job-worker")
+    loop.set_default_executor(executor)
+    try:
+        return loop.run_until_complete(_watched(work, stop, grace))
+    finally:
+        try:
+            _cancel_all(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+            loop.close()
+
+
+async def _watched(work: Awaitable[T], stop: threading.Event, grace: float) -> T | None:
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await asyncio.wait({task}, timeout=0.2)
+        if stop.is_set() and not task.done():
+            await asyncio.wait({task}, timeout=grace)
+            if not task.done():
+                log.warning("job_cancelled", grace=grace)
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    return None
+    return task.result()
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+def exit_without_stragglers(grace: float = 1.0, code: int = 0) -> None:
+    """End the process now when threads are still busy after `grace` seconds; else return.
+
+    Interpreter exit joins every worker thread, so one stuck in C code (a parse) would hold the
+    process for as long as it runs. Logs are flushed first; the store needs nothing more: each
+    unit of work commits on its own and the next scan marks an unfinished one interrupted.
+    """
+    current = threading.current_thread()
+    deadline = monotonic() + grace
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join(max(0.0, deadline - monotonic()))
+    busy = [t.name for t in threading.enumerate() if t is not current and not t.daemon and t.is_alive()]
+    if not busy:
+        return
+    log.warning("daemon_exit_forced", threads=busy)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,10 +1,14 @@
-"""Showing stored values to people: local times and terminal-safe text."""
+"""Showing stored values to people: local times, terminal-safe text and display-safe JSON."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import datetime
+from functools import cache
+from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo
 
 DISPLAY_ZONE = "Asia/Ho_Chi_Minh"
@@ -29,3 +33,43 @@ def safe_text(value: str, limit: int | None = 200) -> str:
     if limit is not None and len(text) > limit:
         return text[: limit - 1] + "…"
     return text
+
+
+@cache
+def _json_unsafe() -> re.Pattern[str]:
+    """Format characters (Cf: bidi, zero-width, tags), C1 controls, line/paragraph separators, surrogates.
+
+    Built once, from the planes where such characters exist (BMP, SMP and the tag plane).
+    """
+    wanted = {"Cf", "Cc", "Zl", "Zp", "Cs"}
+    scanned = list(chain(range(0x7F, 0x20000), range(0xE0000, 0xE1000)))
+    categories = map(unicodedata.category, map(chr, scanned))
+    codes = [code for code, category in zip(scanned, categories, strict=True) if category in wanted]
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    parts = "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+    return re.compile(f"[{parts}]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # JSON spells characters past the BMP as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_text(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    """JSON for stdout, files and webhooks: UTF-8 text stays readable (ensure_ascii=False), while
+    invisible format, bidi, C1 and line-separator characters are written as \\uXXXX escapes.
+
+    A reader or terminal shown the raw output cannot be tricked by a name that reorders itself
+    (U+202E) or splits a JSON line (U+2028); parsing gives back exactly the same values.
+    """
+    dumped = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=sort_keys)
+    # Outside string literals json.dumps writes ASCII only, so every match is inside a string.
+    return _json_unsafe().sub(_json_escape, dumped)

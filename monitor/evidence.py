@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.display import json_text
 from monitor.errors import EvidenceError
+from monitor.storage_errors import evidence_failure
 from monitor.store.schema import Capture, EvidenceBlob, Finding, Observation
 
 KEPT_HEADERS = (
@@ -113,25 +115,38 @@ class EvidenceArchive:
         known = session.get(EvidenceBlob, sha256) is not None
         if known and path.is_file():
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a crash never leaves a truncated file under the final name.
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            # Level 6: about twice as fast as 9 on large pages, for files barely larger.
-            with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, compresslevel=6) as compressed:
-                compressed.write(response.body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        stored_size = self._write_file(path, response.body)
         if not known:
             session.add(
                 EvidenceBlob(
                     sha256=sha256,
                     size=len(response.body),
-                    stored_size=path.stat().st_size,
+                    stored_size=stored_size,
                     media_type=response.headers.get("content-type", "")[:255] or None,
                 )
             )
         return not known
+
+    def _write_file(self, path: Path, body: bytes) -> int:
+        """Write `body` gzipped at `path`; its size on disk. An OSError names the evidence folder."""
+        temp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so a crash never leaves a truncated file under the final name.
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+                temp = handle.name
+                # Level 6: about twice as fast as 9 on large pages, for files barely larger.
+                with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, compresslevel=6) as compressed:
+                    compressed.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+            return path.stat().st_size
+        except OSError as exc:
+            if temp is not None:
+                with suppress(OSError):
+                    os.unlink(temp)  # a full disk must not keep half-written files too
+            raise evidence_failure(exc, self.root) from exc
 
     def read(self, sha256: str) -> bytes:
         """The original bytes, verified against their hash."""
@@ -170,7 +185,8 @@ class EvidenceArchive:
                 .order_by(Capture.first_fetched_at)
             )
         )
-        out.mkdir(parents=True, exist_ok=True)
+        with _writing(out):
+            out.mkdir(parents=True, exist_ok=True)
         zone = ZoneInfo(tz)
         files: dict[str, str] = {}
         entries: list[dict[str, Any]] = []
@@ -178,7 +194,9 @@ class EvidenceArchive:
             name = files.get(capture.sha256)
             if name is None:
                 name = f"{capture.sha256}.{_extension(capture.headers)}"
-                (out / name).write_bytes(self.read(capture.sha256))
+                body = self.read(capture.sha256)
+                with _writing(out):
+                    (out / name).write_bytes(body)
                 files[capture.sha256] = name
             entries.append(
                 {
@@ -213,12 +231,20 @@ class EvidenceArchive:
             "captures": entries,
             "timezone_shown": tz,
         }
-        (out / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
         sums = "".join(f"{sha}  {name}\n" for sha, name in sorted(files.items()))
-        (out / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        with _writing(out):
+            (out / "manifest.json").write_text(json_text(manifest, indent=2), encoding="utf-8")
+            (out / "SHA256SUMS").write_text(sums, encoding="utf-8")
         return out / "manifest.json"
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """An OSError while writing under `folder` becomes one EvidenceWriteError naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise evidence_failure(exc, folder) from exc
 
 
 def _kept(headers: Mapping[str, str]) -> dict[str, str]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from monitor.diff import EVENT_KINDS
+from monitor.i18n import Language
+from monitor.notify.texts import PAGE_STATES, label, text
+from monitor.page_state import UNREADABLE
 from monitor.sources import SourceResult
 from monitor.store.findings import FindingData
 from monitor.store.schema import Finding
@@ -50,11 +55,19 @@ class ScanReport:
     events: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {k: [] for k in EVENT_KINDS})
     candidates: int = 0
     dry_run: bool = False
+    # Pages this scan tried to read, by monitor.page_state code.
+    pages: Counter[str] = field(default_factory=Counter)
+
+    def page_checked(self, state: str) -> None:
+        self.pages[state] += 1
 
     def counts(self) -> dict[str, int]:
         counts = {kind: len(items) for kind, items in self.events.items()}
         counts["candidates"] = self.candidates
         counts["requests"] = sum(s.requests for s in self.sources)
+        counts["pages"] = sum(self.pages.values())
+        counts["pages_unreadable"] = sum(self.pages[state] for state in UNREADABLE)
+        counts.update({f"page_{state}": self.pages[state] for state in UNREADABLE})
         return counts
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,7 +95,24 @@ def finding_view(finding: Finding | FindingData, finding_id: int | None) -> dict
         "score": finding.score,
         "verdict": finding.verdict,
         "reasons": finding.reasons,
+        "page_state": finding.page_state,
+        "page_note": finding.page_note,
     }
+
+
+def unreadable_pages(counts: Mapping[str, Any], lang: Language) -> str | None:
+    """The line "Trang không đọc được: 3 (quá thời gian 2, quá lớn 1)" of a scan's counts, or None."""
+    parts = []
+    for state in UNREADABLE:
+        value = counts.get(f"page_{state}")
+        if isinstance(value, int) and value > 0:
+            parts.append(f"{label(PAGE_STATES, state, lang)} {value}")
+    if not parts:
+        return None
+    total = counts.get("pages_unreadable")
+    if not isinstance(total, int) or total <= 0:
+        total = sum(int(counts[f"page_{state}"]) for state in UNREADABLE if counts.get(f"page_{state}"))
+    return text("scan.unreadable_pages", lang, count=total, detail=", ".join(parts))
 
 
 class NullProgress:

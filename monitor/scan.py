@@ -34,13 +34,15 @@ from monitor.net.urls import loggable
 from monitor.notify.channels import deliver_alerts
 from monitor.notify.email import email_configured
 from monitor.notify.outbox import enqueue_alerts
+from monitor.page_state import is_failed_check, keeps_state, page_note, page_state
 from monitor.report import NullProgress, Progress, ScanReport, SourceReport, finding_view
 from monitor.scoring import ENRICH_FROM, content_hash, judge, page_url, pre_score
 from monitor.settings import BrandSettings, Settings
 from monitor.sources import SearchSource, SourceResult, build_sources
 from monitor.store.db import session_factory, session_scope
 from monitor.store.findings import FindingData, FindingRepository, as_known, snapshot
-from monitor.store.scans import ScanRepository
+from monitor.store.scan_lock import ScanLock
+from monitor.store.scans import SCAN_HEARTBEAT_SECONDS, ScanRepository
 from monitor.store.schema import utcnow
 
 log = get_logger(__name__)
@@ -59,11 +61,16 @@ class Scanner:
     notify: bool = True
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress = field(default_factory=NullProgress)
+    # A brand another live process is scanning: wait for it (until `stop`) instead of refusing.
+    wait: bool = False
+    heartbeat_seconds: float = SCAN_HEARTBEAT_SECONDS
 
     def __post_init__(self) -> None:
         self.factory: sessionmaker[Session] = session_factory(self.engine)
         self.archive = EvidenceArchive(self.settings.evidence.dir)
         self._logo_books: dict[str, LogoBook] = {}
+        self._claim: ScanLock | None = None
+        self._beating: asyncio.Task[None] | None = None
 
     async def run(
         self, brands: Sequence[str] | None = None, sources: Sequence[str] | None = None
@@ -73,31 +80,43 @@ class Scanner:
             self._logos(brand.slug)  # an unreadable logo file is a config error, before anything runs
         report = ScanReport(scan_id=None, started_at=utcnow(), dry_run=True)
         if not self.dry_run:
-            with session_scope(self.factory) as session:
-                repo = ScanRepository(session)
-                repo.interrupt_stale()
-                scan = repo.start([b.slug for b in chosen], self.trigger)
-                report = ScanReport(scan_id=scan.id, started_at=scan.started_at)
+            # One scan per brand at a time across processes: ScanBusyError while another live one runs.
+            claim, slugs = ScanLock(self.engine), [b.slug for b in chosen]
+            if self.wait:
+                scan = claim.start_waiting(slugs, self.trigger, self.stop)
+            else:
+                scan = claim.start(slugs, self.trigger)
+            self._claim, self._beating = claim, asyncio.create_task(self._heartbeat(claim))
+            report = ScanReport(scan_id=scan.id, started_at=scan.started_at)
         log.info(
             "scan_started", scan_id=report.scan_id, brands=[b.slug for b in chosen], dry_run=self.dry_run
         )
-        async with HttpClient.from_settings(self.settings.http, trusted_urls=self._endpoints()) as client:
-            for brand in chosen:
-                if self.stop.is_set():
-                    break
-                await self._scan_brand(client, brand, sources, report)
+        try:
+            async with HttpClient.from_settings(self.settings.http, trusted_urls=self._endpoints()) as client:
+                for brand in chosen:
+                    if self.stop.is_set():
+                        break
+                    await self._scan_brand(client, brand, sources, report)
+        except BaseException as exc:
+            self._abandon(report, exc)
+            raise
         return await self._finish(report)
 
     def _endpoints(self) -> list[str]:
         """Configured API endpoints: no SSRF guard and no robots.txt for them (they are ours to call)."""
         s = self.settings.sources
+
+        def under(base: str | None, *paths: str) -> list[str]:
+            return [f"{base.rstrip('/')}/{path}" for path in paths] if base else []
+
+        # Exact URLs the sources call (the query string aside), never whole origins.
         urls = [
             s.brave.url,
-            s.searxng.url,
+            *under(s.searxng.url, "search"),
             s.duckduckgo.url,
             s.google_cse.url,
             s.crtsh.url,
-            s.youtube.api_url,
+            *under(s.youtube.api_url, "search", "channels"),
             s.tiktok.oembed_url,
         ]
         return [url for url in urls if url]
@@ -157,6 +176,8 @@ class Scanner:
             and (c.identity in known or pre_score(matcher, c).score >= ENRICH_FROM)
         ]
         enrichments = await self._enrich_all(client, brand.slug, [*worth, *rechecks])
+        for checked_page in enrichments.values():
+            report.page_checked(page_state(checked_page))
         for candidate in candidates:
             if self.stop.is_set():
                 return
@@ -165,12 +186,26 @@ class Scanner:
             other = (
                 [domain.display, candidate.snippets[0]] if domain is not None and candidate.snippets else []
             )
-            judged = judge(matcher, candidate, enrichment, allowlisted, other)
+            judged = judge(matcher, candidate, enrichment, allowlisted, other).data
+            before = current.get(candidate.identity)
+            if before is not None and is_failed_check(judged.page_state) and judged.score < before.score:
+                # An unreadable page hid what it said last time: the stored judgement stands.
+                judged = replace(
+                    judged,
+                    score=before.score,
+                    verdict=before.verdict,
+                    reasons=before.reasons,
+                    signals=before.signals or judged.signals,
+                )
             documents = [bridge.evidence_document(domain)] if domain is not None else []
-            self._apply(report, known.get(candidate.identity), judged.data, enrichment, documents)
+            self._apply(report, known.get(candidate.identity), judged, enrichment, documents)
         alive: set[str] = set()
+        unread: dict[str, Enrichment] = {}
         for recheck in rechecks:
             enrichment = enrichments.get(recheck.identity)
+            if enrichment is not None and keeps_state(recheck.platform, page_state(enrichment)):
+                unread[recheck.identity] = enrichment  # a failed check keeps the old state
+                continue
             if enrichment is None or enrichment.outcome not in ("content", "unavailable"):
                 continue  # not read: the absence rules below decide
             if self.stop.is_set():
@@ -182,15 +217,23 @@ class Scanner:
                 sources=frozenset(),
                 content_hash=content_hash(enrichment),
                 signals=enrichment.signals or current[recheck.identity].signals,
+                page_state=page_state(enrichment),
+                page_note=page_note(enrichment),
             )
             self._apply(report, known[recheck.identity], data, enrichment)
         if self.stop.is_set():
             return
+        if unread:
+            with self._unit() as session:
+                repo = FindingRepository(session)
+                for identity, enrichment in unread.items():
+                    repo.note_page(brand.slug, identity, page_state(enrichment), page_note(enrichment))
         clean = {r.key for r in results if r.status == "ok"}
         if lookalikes is not None and lookalikes.parts["dns"].status == "partial":
             # Only the names in `unknown` went unanswered, and those are never counted as misses.
             clean.add("domains")
-        self._absences(report, brand.slug, known, seen_ids | alive | unchecked, frozenset(clean))
+        checked = seen_ids | alive | unchecked | set(unread)
+        self._absences(report, brand.slug, known, checked, frozenset(clean))
 
     async def _run_lookalikes(
         self, client: HttpClient, brand: BrandSettings, only: Sequence[str] | None, report: ScanReport
@@ -267,16 +310,23 @@ class Scanner:
             async with gate:
                 if self.stop.is_set():
                     return
-                out[candidate.identity] = await enrich(
-                    client,
-                    url,
-                    candidate.platform,
-                    name=candidate.name,
-                    snippet=" ".join(candidate.snippets[:3]),
-                    youtube_api_key=youtube_key.get_secret_value() if youtube_key else None,
-                    youtube_api_url=self.settings.sources.youtube.api_url,
-                    tiktok_oembed_url=self.settings.sources.tiktok.oembed_url,
-                )
+                try:
+                    out[candidate.identity] = await enrich(
+                        client,
+                        url,
+                        candidate.platform,
+                        name=candidate.name,
+                        snippet=" ".join(candidate.snippets[:3]),
+                        youtube_api_key=youtube_key.get_secret_value() if youtube_key else None,
+                        youtube_api_url=self.settings.sources.youtube.api_url,
+                        tiktok_oembed_url=self.settings.sources.tiktok.oembed_url,
+                    )
+                except MonitorError as exc:
+                    # One page must not end the scan: it is recorded as not read.
+                    log.warning("enrich_failed", url=loggable(url), error=type(exc).__name__)
+                    out[candidate.identity] = Enrichment(
+                        url=url, platform=candidate.platform, outcome="failed", reason="fetch_error"
+                    )
                 if logos:
                     out[candidate.identity] = await self._check_logo(client, logos, out[candidate.identity])
             done += 1
@@ -373,18 +423,55 @@ class Scanner:
             report.status = "ok"
         else:
             report.status = "partial"
-        with self._unit() as session:
-            repo = ScanRepository(session)
-            scan = repo.get(report.scan_id) if report.scan_id else None
-            if scan is not None:
-                repo.finish(scan, report.status, report.counts())
-                report.finished_at = scan.finished_at
+        try:
+            with self._unit() as session:
+                repo = ScanRepository(session)
+                scan = repo.get(report.scan_id) if report.scan_id else None
+                if scan is not None:
+                    repo.finish(scan, report.status, report.counts())
+                    report.finished_at = scan.finished_at
+        finally:
+            self._release()
         report.finished_at = report.finished_at or utcnow()
         log.info("scan_finished", scan_id=report.scan_id, status=report.status, **report.counts())
         if self.notify and not self.dry_run:
             delivery = await deliver_alerts(self.factory, self.settings, self.settings.brands)
             log.info("alerts_delivered", scan_id=report.scan_id, sent=delivery.sent, failed=delivery.failed)
         return report
+
+    async def _heartbeat(self, claim: ScanLock) -> None:
+        """Keep the claim on the brands alive; if another process took them over, stop this scan."""
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            if not await asyncio.to_thread(claim.beat):
+                log.warning("scan_claim_lost", scan_id=claim.scan_id, owner=claim.owner)
+                self.stop.set()
+                return
+
+    def _release(self) -> None:
+        """Stop the heartbeat and give the brands back."""
+        beating, claim = self._beating, self._claim
+        self._beating, self._claim = None, None
+        if beating is not None:
+            beating.cancel()
+        if claim is not None:
+            claim.release()
+
+    def _abandon(self, report: ScanReport, exc: BaseException) -> None:
+        """The scan broke off: record why and free its brands at once rather than after the timeout."""
+        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        try:
+            if report.scan_id is not None and not self.dry_run:
+                with session_scope(self.factory) as session:
+                    repo = ScanRepository(session)
+                    scan = repo.get(report.scan_id)
+                    if scan is not None and scan.status == "running":
+                        repo.finish(scan, status, report.counts(), f"{type(exc).__name__}: {exc}"[:500])
+        except Exception as error:  # the store may be what broke: the brands must still be freed
+            log.warning("scan_abandon_failed", scan_id=report.scan_id, error=type(error).__name__)
+        finally:
+            self._release()
+        log.warning("scan_abandoned", scan_id=report.scan_id, status=status, error=type(exc).__name__)
 
 
 @dataclass

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from monitor.candidates import Candidate
+from monitor.candidates import MAX_IDENTITY_CHARS, Candidate
 from monitor.enrich.enricher import Enrichment
 from monitor.matching.matcher import Matcher, MatchResult
 from monitor.matching.reasons import Reason
+from monitor.page_state import page_note, page_state
 from monitor.settings import SourcesSettings
 from monitor.store.findings import FindingData
 
@@ -19,23 +21,86 @@ MAX_CONTEXT_CHARS = 4000
 FETCHED_PLATFORMS = frozenset({"telegram", "tiktok", "youtube", "web"})
 
 
+# The origins candidates.canonical() writes into a candidate's URL, per fetched platform.
+CANONICAL_ORIGINS = {
+    "telegram": "https://t.me",
+    "tiktok": "https://www.tiktok.com",
+    "youtube": "https://www.youtube.com",
+}
+
+
 def page_url(platform: str, identity: str, url: str, sources: SourcesSettings) -> str | None:
     """Where to read a candidate's page; None for platforms that are never fetched.
 
     Telegram, TikTok and YouTube pages are read at the configured base URL (so tests and the
-    demo can stand in for them); Facebook, Instagram, X and Zalo forbid automated collection
-    in robots.txt and keep their search-result name and snippet.
+    demo can stand in for them), at the path the platform gives each kind of identity; a kind
+    without a page of its own (a post, a short link) is read at its original result URL.
+    Facebook, Instagram, X and Zalo forbid automated collection in robots.txt and keep their
+    search-result name and snippet.
     """
-    key = identity.split(":", 1)[1] if ":" in identity else identity
-    if platform == "telegram" and sources.telegram.enabled is not False:
-        return f"{sources.telegram.url.rstrip('/')}/{key.split('/')[0]}"
-    if platform == "tiktok" and sources.tiktok.enabled is not False and key.startswith("@"):
-        return f"{sources.tiktok.url.rstrip('/')}/{key.split('/')[0]}"
-    if platform == "youtube" and sources.youtube.enabled is not False:
-        return f"{sources.youtube.url.rstrip('/')}/{key}"
-    if platform == "web" and sources.web.enabled is not False:
-        return url
+    if platform == "web":
+        return url if sources.web.enabled is not False else None
+    settings = {"telegram": sources.telegram, "tiktok": sources.tiktok, "youtube": sources.youtube}.get(
+        platform
+    )
+    if settings is None or settings.enabled is False:
+        return None
+    base = settings.url.rstrip("/")
+    prefix = f"{platform}:"
+    if not identity.startswith(prefix) or len(identity) >= MAX_IDENTITY_CHARS:
+        # A shortened key no longer holds the whole name: the result URL does.
+        return _rebased(platform, url, base)
+    path = _PATHS[platform](identity[len(prefix) :])
+    return f"{base}{path}" if path is not None else _rebased(platform, url, base)
+
+
+def _telegram_path(key: str) -> str | None:
+    kind, _, value = key.partition(":")
+    if not value:
+        return f"/{_segment(key)}" if key else None  # telegram:<username>
+    if kind in ("invite", "phone"):
+        return f"/+{_segment(value)}"
+    if kind == "c":
+        return f"/c/{_segment(value)}"
     return None
+
+
+def _youtube_path(key: str) -> str | None:
+    if key.startswith("@"):
+        return f"/@{_segment(key[1:])}" if len(key) > 1 else None
+    kind, _, value = key.partition(":")
+    if not value:
+        return None
+    if kind == "video":
+        return f"/watch?v={quote(value, safe='')}"
+    if kind in ("channel", "c", "user"):
+        return f"/{kind}/{_segment(value)}"
+    return None
+
+
+def _tiktok_path(key: str) -> str | None:
+    if key.startswith("@") and len(key) > 1:
+        return f"/@{_segment(key[1:])}"
+    return None  # short links (link:) and other paths are read where they were found
+
+
+_PATHS: dict[str, Callable[[str], str | None]] = {
+    "telegram": _telegram_path,
+    "youtube": _youtube_path,
+    "tiktok": _tiktok_path,
+}
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="-._~@+")
+
+
+def _rebased(platform: str, url: str, base: str) -> str:
+    """The result URL, moved to the configured base when it is on the platform's own origin."""
+    origin = CANONICAL_ORIGINS[platform]
+    if url == origin or url.startswith((origin + "/", origin + "?")):
+        return base + url[len(origin) :]
+    return url
 
 
 def content_hash(enrichment: Enrichment | None) -> str | None:
@@ -109,8 +174,10 @@ def judge(
         reasons=[reason.to_dict() for reason in result.reasons],
         signals=signals,
         sources=frozenset(candidate.sources),
-        page=_page_state(enrichment),
+        page=_outcome(enrichment),
         content_hash=content_hash(enrichment),
+        page_state=page_state(enrichment),
+        page_note=page_note(enrichment),
     )
     return Judged(data, result)
 
@@ -119,7 +186,7 @@ def _allowlisted(result: MatchResult) -> bool:
     return any(reason.code == "allowlisted" for reason in result.reasons)
 
 
-def _page_state(enrichment: Enrichment | None) -> str:
+def _outcome(enrichment: Enrichment | None) -> str:
     return "not_fetched" if enrichment is None else enrichment.outcome
 
 

@@ -4,6 +4,8 @@
 says what to watch. Any setting of `monitor.toml` can be overridden by an environment variable
 `MONITOR_<SECTION>__<KEY>` (double underscores for nesting); values starting with `[` or `{`
 are read as JSON. Secrets (`api_key`, `password`) are accepted only from the environment.
+Values that would fail later (unknown time zones, endless intervals, non-http URLs, bad ports,
+addresses or domains) are refused here, naming the file or variable and the key.
 """
 
 from __future__ import annotations
@@ -16,11 +18,21 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from monitor.errors import ConfigError
+from monitor.redact import mask_urls_in, secrets_in
+from monitor.setting_types import (
+    FILE_CONTEXT,
+    DatabaseUrl,
+    DomainName,
+    EmailAddress,
+    EndpointUrl,
+    HttpUrl,
+    ProxyUrl,
+    TimeZoneName,
+)
 
 ENV_PREFIX = "MONITOR_"
 # Variables of the command line itself, not settings overrides.
@@ -32,9 +44,13 @@ M = TypeVar("M", bound=BaseModel)
 
 Verdict = Literal["impersonation", "suspect", "clear"]
 Language = Literal["vi", "en"]
+LANGUAGES: tuple[Language, ...] = ("vi", "en")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+# Second-scale intervals serve tests and demos; longer than a month overflows the scheduler's clock.
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 31 * 86400.0
 
 
 def parse_duration(text: str) -> float:
@@ -48,18 +64,30 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
+def check_interval(text: str) -> str:
+    """A scan interval: a duration from one second to 31 days."""
+    seconds = parse_duration(text)
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        raise ValueError(f"{text!r} is out of range: use 1s to 31d")
+    return text
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def secret_values(self) -> frozenset[str]:
+        """Every secret this section holds: keys and passwords, and passwords and tokens inside URLs."""
+        return secrets_in(self)
+
 
 class DatabaseSettings(_Model):
-    url: str = "sqlite:///data/monitor.db"
+    url: DatabaseUrl = "sqlite:///data/monitor.db"
     echo: bool = False
 
 
 class HttpSettings(_Model):
     user_agent: str = "impersonation-monitor/{version} (+{contact_url})"
-    contact_url: str = "https://binhduong.baohiemxahoi.gov.vn"
+    contact_url: HttpUrl = "https://binhduong.baohiemxahoi.gov.vn"
     timeout: float = Field(20.0, gt=0)
     connect_timeout: float = Field(10.0, gt=0)
     max_concurrency: int = Field(8, ge=1)
@@ -73,7 +101,7 @@ class HttpSettings(_Model):
     breaker_cooldown: float = Field(900.0, ge=0)
     max_response_bytes: int = Field(5_000_000, ge=1024)
     max_redirects: int = Field(5, ge=0)
-    proxy: str | None = None
+    proxy: ProxyUrl | None = None
     allow_private_networks: bool = False
     respect_robots: bool = True
     robots_exempt_hosts: list[str] = Field(default_factory=list)
@@ -83,7 +111,7 @@ class SourceSettings(_Model):
     """What every source has; `enabled = None` means "on when it has what it needs"."""
 
     enabled: bool | None = None
-    url: str = ""
+    url: EndpointUrl = ""
     max_queries: int = Field(20, ge=0)
 
 
@@ -94,46 +122,46 @@ class KeyedSourceSettings(SourceSettings):
 
 
 class BraveSettings(KeyedSourceSettings):
-    url: str = "https://api.search.brave.com/res/v1/web/search"
+    url: EndpointUrl = "https://api.search.brave.com/res/v1/web/search"
     count: int = Field(20, ge=1, le=20)
     max_pages: int = Field(2, ge=1, le=10)
 
 
 class SearxngSettings(SourceSettings):
-    url: str = ""
+    url: EndpointUrl = ""
     max_pages: int = Field(1, ge=1)
 
 
 class DuckDuckGoSettings(SourceSettings):
     enabled: bool | None = True
-    url: str = "https://html.duckduckgo.com/html/"
+    url: EndpointUrl = "https://html.duckduckgo.com/html/"
     max_queries: int = Field(12, ge=0)
     max_pages: int = Field(1, ge=1)
 
 
 class GoogleCseSettings(KeyedSourceSettings):
-    url: str = "https://www.googleapis.com/customsearch/v1"
+    url: EndpointUrl = "https://www.googleapis.com/customsearch/v1"
     cx: str | None = None
     max_pages: int = Field(2, ge=1, le=10)
 
 
 class TelegramSettings(SourceSettings):
     enabled: bool | None = True
-    url: str = "https://t.me"
+    url: EndpointUrl = "https://t.me"
 
 
 class TiktokSettings(SourceSettings):
     enabled: bool | None = True
-    url: str = "https://www.tiktok.com"
-    oembed_url: str = "https://www.tiktok.com/oembed"
+    url: EndpointUrl = "https://www.tiktok.com"
+    oembed_url: EndpointUrl = "https://www.tiktok.com/oembed"
 
 
 class YoutubeSettings(KeyedSourceSettings):
     """Channel pages (public, no key) and, with an API key, channel search as a discovery source."""
 
     enabled: bool | None = True
-    url: str = "https://www.youtube.com"
-    api_url: str = "https://www.googleapis.com/youtube/v3"
+    url: EndpointUrl = "https://www.youtube.com"
+    api_url: EndpointUrl = "https://www.googleapis.com/youtube/v3"
     # search.list costs 100 of a project's 10,000 daily quota units.
     max_queries: int = Field(10, ge=0)
 
@@ -167,7 +195,7 @@ class DomainsSettings(SourceSettings):
 
 class CrtshSettings(SourceSettings):
     enabled: bool | None = True
-    url: str = "https://crt.sh/"
+    url: EndpointUrl = "https://crt.sh/"
     max_queries: int = Field(6, ge=0)
 
 
@@ -190,14 +218,14 @@ class EmailSettings(_Model):
     security: Literal["starttls", "ssl", "none"] = "starttls"
     username: str | None = None
     password: SecretStr | None = None
-    sender: str | None = None
-    recipients: list[str] = Field(default_factory=list)
+    sender: EmailAddress | None = None
+    recipients: list[EmailAddress] = Field(default_factory=list)
     timeout: float = Field(30.0, gt=0)
     language: Language = "vi"
 
 
 class WebhookSettings(_Model):
-    url: str | None = None
+    url: HttpUrl | None = None
     timeout: float = Field(10.0, gt=0)
 
 
@@ -218,7 +246,7 @@ class DigestSettings(_Model):
 class ScheduleSettings(_Model):
     scan_every: str = "6h"
     digest_at: str = "07:30"
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
     jitter_seconds: int = Field(60, ge=0)
     misfire_grace_seconds: int = Field(900, ge=1)
     shutdown_wait_seconds: float = Field(60.0, ge=0)
@@ -228,8 +256,7 @@ class ScheduleSettings(_Model):
     @field_validator("scan_every")
     @classmethod
     def _check_every(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+        return check_interval(value)
 
     @field_validator("sources")
     @classmethod
@@ -238,7 +265,7 @@ class ScheduleSettings(_Model):
         if unknown:
             raise ValueError(f"unknown source(s): {', '.join(sorted(unknown))}")
         for every in value.values():
-            parse_duration(every)
+            check_interval(every)
         return value
 
     @field_validator("digest_at")
@@ -248,15 +275,6 @@ class ScheduleSettings(_Model):
             time.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"not a time of day like '07:30': {value!r}") from exc
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _check_tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @property
@@ -271,21 +289,21 @@ class LifecycleSettings(_Model):
 
 class EvidenceSettings(_Model):
     dir: Path = Path("data/evidence")
-    display_timezone: str = "Asia/Ho_Chi_Minh"
+    display_timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
 
 
 class Authority(_Model):
     name: str
     phone: str | None = None
-    email: str | None = None
-    url: str | None = None
+    email: EmailAddress | None = None
+    url: HttpUrl | None = None
 
 
 class LegitimateLookalike(_Model):
     """A real organisation whose name resembles the brand: never a finding."""
 
     name: str
-    domains: list[str] = Field(default_factory=list)
+    domains: list[DomainName] = Field(default_factory=list)
     handles: list[str] = Field(default_factory=list)
 
 
@@ -297,7 +315,7 @@ class BrandSettings(_Model):
     organization_terms: list[str] = Field(min_length=1)
     location_terms: list[str] = Field(default_factory=list)
     sub_units: list[str] = Field(default_factory=list)
-    official_domains: list[str] = Field(default_factory=list)
+    official_domains: list[DomainName] = Field(default_factory=list)
     official_handles: list[str] = Field(default_factory=list)
     owns_social_accounts: bool = False
     hotlines: list[str] = Field(default_factory=list)
@@ -359,8 +377,9 @@ class Settings(RunSettings):
         return self.config_path.parent / self.brands_file
 
     def masked(self) -> dict[str, Any]:
-        """The effective settings as JSON-ready data, secrets replaced by asterisks."""
-        return self.model_dump(mode="json")
+        """The effective settings as JSON-ready data: secrets, URL passwords and URL tokens masked."""
+        masked: dict[str, Any] = mask_urls_in(self.model_dump(mode="json"))
+        return masked
 
 
 def config_path_from_env(explicit: Path | None) -> Path:
@@ -382,6 +401,7 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     """Read, merge and validate the configuration; raise ConfigError naming file and key."""
     env = os.environ if environ is None else environ
     path = config_path_from_env(config) if environ is None else (config or DEFAULT_CONFIG)
+    _check_language(env)
     data = _read_toml(path)
     _refuse_file_secrets(data, path)
     overrides = _env_overrides(env)
@@ -391,6 +411,13 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     brands_path = path.parent / run.brands_file
     brands = _validate(BrandsFile, _read_toml(brands_path), str(brands_path), {})
     return Settings(**dict(run), config_path=path, brands=brands.brands)
+
+
+def _check_language(env: Mapping[str, str]) -> None:
+    variable = ENV_PREFIX + "LANG"
+    value = env.get(variable)
+    if value and value.strip().lower() not in LANGUAGES:
+        raise ConfigError(variable, None, f"unsupported language {value[:20]!r} (use vi or en)")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -457,7 +484,7 @@ def _validate(
     overrides: Mapping[tuple[str, ...], tuple[str, Any]],
 ) -> M:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=FILE_CONTEXT)
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]

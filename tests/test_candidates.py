@@ -16,6 +16,8 @@ from monitor.candidates import (
     registrable_domain,
     unwrap_redirect,
 )
+from monitor.domains.names import finding_key
+from monitor.result_hosts import web_key_of_identity
 
 # (url, expected identity key, expected canonical url)
 SAME_FACEBOOK_PAGE = [
@@ -141,24 +143,24 @@ CASES: list[tuple[str, str, str]] = [
     ("https://x.com/bhxh_bd", "x:bhxh_bd", "https://x.com/bhxh_bd"),
     (
         "https://www.baohiemxahoi-binhduong.com/tra-cuu/?utm_source=fb&fbclid=1&id=7",
-        "web:baohiemxahoi-binhduong.com/tra-cuu",
+        "web:baohiemxahoi-binhduong.com",
         "https://www.baohiemxahoi-binhduong.com/tra-cuu?id=7",
     ),
     (
         "https://binhduong.baohiemxahoi.gov.vn/",
-        "web:binhduong.baohiemxahoi.gov.vn",
+        "web:baohiemxahoi.gov.vn",
         "https://binhduong.baohiemxahoi.gov.vn/",
     ),
-    ("http://m.example.co.uk/a/./b/../c//d/", "web:example.co.uk/a/c/d", "http://m.example.co.uk/a/c/d"),
+    ("http://m.example.co.uk/a/./b/../c//d/", "web:example.co.uk", "http://m.example.co.uk/a/c/d"),
     (
         "https://bhxh-bd.blogspot.com/p/lien-he.html",
-        "web:bhxh-bd.blogspot.com/p/lien-he.html",
+        "web:bhxh-bd.blogspot.com",
         "https://bhxh-bd.blogspot.com/p/lien-he.html",
     ),
-    ("http://www.example.com:8080/x", "web:example.com:8080/x", "http://www.example.com:8080/x"),
+    ("http://www.example.com:8080/x", "web:example.com", "http://www.example.com:8080/x"),
     (
         "https://bảohiểm.vn/đăng-ký",
-        "web:xn--bohim-v11b9i.vn/%C4%91%C4%83ng-k%C3%BD",
+        "web:xn--bohim-v11b9i.vn",
         "https://xn--bohim-v11b9i.vn/%C4%91%C4%83ng-k%C3%BD",
     ),
     (
@@ -243,8 +245,8 @@ def test_long_or_odd_urls_are_capped_not_crashing(url: str) -> None:
 
 
 def test_capped_identities_stay_distinct() -> None:
-    one = canonical("https://example.com/" + "a" * 1000 + "1")
-    two = canonical("https://example.com/" + "a" * 1000 + "2")
+    one = canonical("https://www.facebook.com/share/" + "a" * 1000 + "1")
+    two = canonical("https://www.facebook.com/share/" + "a" * 1000 + "2")
     assert one is not None
     assert two is not None
     assert one.identity != two.identity
@@ -265,6 +267,9 @@ def test_unwrap_redirect() -> None:
     )
     assert unwrap_redirect("https://example.com/l/?uddg=x") == "https://example.com/l/?uddg=x"
     assert unwrap_redirect("not a url") == "not a url"
+    for odd in ("https://a.com:abc/", "https://[::1/", "http://127.0.0.1:99999/"):
+        assert unwrap_redirect(odd) == odd
+    assert unwrap_redirect("https://duckduckgo.com/l/?uddg=https%3A%2F%2F%5B%3A%3A1") == "https://[::1"
 
 
 def test_registrable_domain() -> None:
@@ -345,7 +350,7 @@ def test_merge_groups_sightings_by_identity() -> None:
     candidates = merge(sightings, brand="bhxh-binh-duong")
     assert [c.identity for c in candidates] == [
         "facebook:page:bhxhbd",
-        "web:baobinhduong.vn/bhxh-a1.html",
+        "web:baobinhduong.vn",
         "zalo:0912345678",
     ]
     page = candidates[0]
@@ -362,3 +367,210 @@ def test_merge_groups_sightings_by_identity() -> None:
 def test_merge_of_nothing() -> None:
     assert merge([], brand="x") == []
     assert merge([_sighting("s", "q", 1, "t", "data:,x")], brand="x") == []
+
+
+# Hosts are read as browsers read them: IDNA 2008 with UTS #46 mapping, non-transitional.
+HOSTS: list[tuple[str, str | None]] = [
+    ("https://faß.vn/", "web:xn--fa-hia.vn"),
+    ("https://FASS.vn/", "web:fass.vn"),
+    ("https://xn--fa-hia.vn/dang-ky", "web:xn--fa-hia.vn"),
+    ("https://www．Faß．vn/a", "web:xn--fa-hia.vn"),  # full-width dots, upper case
+    ("https://βόλος.com/", "web:xn--nxasmm1c.com"),  # final sigma kept (IDNA 2003 gave xn--nxasmq6b)
+    ("https://bả\u200bohiểm.vn/", "web:xn--bohim-v11b9i.vn"),  # zero-width space is ignored in hosts
+    ("https://my_site.example.vn/", "web:example.vn"),
+    ("https://xn--zz.vn/", None),  # an A-label that does not decode
+    ("https://xn--FA-HIA.vn/", "web:xn--fa-hia.vn"),
+    ("https://\u0300ab.vn/", None),  # a label may not start with a combining mark
+    ("https://☃.vn/", None),  # symbols are not IDNA 2008
+    ("https://bad host.vn/", None),
+    ("https://[1.2.3.4]/", None),
+    ("http://[::1]:8080/x", "web:[::1]"),
+    ("http://10.0.0.1:8080/x", "web:10.0.0.1"),
+]
+
+
+@pytest.mark.parametrize(("url", "key"), HOSTS)
+def test_hosts_use_idna_2008(url: str, key: str | None) -> None:
+    ident = canonical(url)
+    assert (ident.identity if ident else None) == key
+
+
+# What a browser opens is not what Python's urlsplit reads: no identity at all.
+TRICKS = [
+    "https://evil.example\\@www.facebook.com/bhxh",
+    "https://evil.example\\.facebook.com/bhxh",
+    "https://evil.example%5C@www.facebook.com/bhxh",
+    "https://www.facebook.com@evil.example/bhxh",
+    "https://user:pass@www.facebook.com/bhxh",
+    "https://@t.me/bhxh_bd",
+    "https:\\\\www.facebook.com\\bhxh",
+    "https://\\\\www.facebook.com/bhxh",
+    "https://www.facebook.com\\bhxh",
+    "https://evil.example\t\\@t.me/bhxh_bd",
+]
+
+
+@pytest.mark.parametrize("url", TRICKS)
+def test_backslash_and_userinfo_are_refused(url: str) -> None:
+    assert canonical(url) is None
+
+
+def test_backslash_in_path_is_a_slash_as_in_browsers() -> None:
+    ident = canonical("https://www.facebook.com/bhxhbinhduong\\about")
+    assert ident is not None
+    assert ident.identity == "facebook:page:bhxhbinhduong"
+
+
+# Only hosts that show accounts and pages are read as the platform.
+PAGE_HOSTS: list[tuple[str, str | None]] = [
+    ("https://developers.facebook.com/bhxh", None),
+    ("https://business.facebook.com/bhxh", None),
+    ("https://edge-chat.facebook.com/bhxh", None),
+    ("https://upload.facebook.com/bhxh", None),
+    ("https://mobile.facebook.com/bhxh", "facebook:page:bhxh"),
+    ("https://en-gb.facebook.com/bhxh", "facebook:page:bhxh"),
+    ("https://web.facebook.com/bhxh", "facebook:page:bhxh"),
+    ("https://studio.youtube.com/channel/UCabcdefghijklmnopqrstuv", None),
+    ("https://music.youtube.com/@bhxh", None),
+    ("https://webcast.tiktok.com/@bhxh", None),
+    ("https://vt.tiktok.com/ZSNabc123/", "tiktok:link:ZSNabc123"),
+    ("https://bhxh_bd.t.me/125", "telegram:bhxh_bd"),
+    ("https://www.t.me/bhxh_bd", "telegram:bhxh_bd"),
+    ("https://a.b.t.me/bhxh_bd", None),
+    ("https://chat.zalo.me/0912345678", None),
+    ("https://help.instagram.com/bhxh", None),
+    ("https://mobile.twitter.com/bhxh_bd", "x:bhxh_bd"),
+    ("https://developer.x.com/bhxh_bd", None),
+    ("https://www.facebook.com.evil.example/bhxh", "web:evil.example"),
+    ("https://www.facebook.com:8443/bhxh", "web:facebook.com"),
+    ("https://evilduckduckgo.com/l/?uddg=https%3A%2F%2Ft.me%2Fbhxh_bd", "web:evilduckduckgo.com"),
+    ("https://notyoutube.com/redirect?q=https%3A%2F%2Ft.me%2Fbhxh_bd", "web:notyoutube.com"),
+]
+
+
+@pytest.mark.parametrize(("url", "key"), PAGE_HOSTS)
+def test_only_page_hosts_are_platform_pages(url: str, key: str | None) -> None:
+    ident = canonical(url)
+    assert (ident.identity if ident else None) == key
+
+
+# One account is one identity, however its name was padded. Formats stay as they were.
+NAMES: list[tuple[str, str]] = [
+    ("https://www.facebook.com/bhxhbinhduong%20", "facebook:page:bhxhbinhduong"),
+    ("https://www.facebook.com/bhxhbinhduong%E2%80%8B", "facebook:page:bhxhbinhduong"),
+    ("https://www.facebook.com/bhxh%E2%80%8Bbinhduong/", "facebook:page:bhxhbinhduong"),
+    ("https://www.facebook.com/%EF%BB%BFBHXHBinhDuong%C2%A0", "facebook:page:bhxhbinhduong"),
+    ("https://www.facebook.com/bhxhbinhduong%E3%85%A4", "facebook:page:bhxhbinhduong"),
+    ("https://www.facebook.com/bhxh%C2%ADbinhduong", "facebook:page:bhxhbinhduong"),
+    ("https://www.facebook.com/profile.php?id=100012345678%20", "facebook:id:100012345678"),
+    ("https://www.facebook.com/groups/HoTroRutBHXH%E2%80%8D/", "facebook:group:hotrorutbhxh"),
+    ("https://t.me/BHXH_BD%E2%80%8B", "telegram:bhxh_bd"),
+    ("https://t.me/bhxh_bd%20/12", "telegram:bhxh_bd"),
+    ("https://www.tiktok.com/@BHXH.BD%E2%80%8C", "tiktok:@bhxh.bd"),
+    ("https://www.youtube.com/@BHXH%C2%A0", "youtube:@bhxh"),
+    ("https://www.youtube.com/c/BHXH%E2%81%A0", "youtube:c:bhxh"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ%E2%80%8B", "youtube:video:dQw4w9WgXcQ"),
+    ("https://www.instagram.com/bhxh.bd%EF%BB%BF", "instagram:bhxh.bd"),
+    ("https://x.com/BHXH_BD%20", "x:bhxh_bd"),
+    ("https://zalo.me/0912345678%20", "zalo:0912345678"),
+    # Case is kept where the platform tells case apart.
+    ("https://t.me/+AbCdEf123%E2%80%8B", "telegram:invite:AbCdEf123"),
+    ("https://vm.tiktok.com/ZSNabc123%20/", "tiktok:link:ZSNabc123"),
+    (
+        "https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv%E2%80%8B",
+        "youtube:channel:UCabcdefghijklmnopqrstuv",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "key"), NAMES)
+def test_names_are_normalised(url: str, key: str) -> None:
+    ident = canonical(url)
+    assert ident is not None
+    assert ident.identity == key
+    again = canonical(ident.url)
+    assert again is not None
+    assert again.identity == key
+
+
+def test_inner_space_is_not_removed_from_a_name() -> None:
+    ident = canonical("https://www.facebook.com/bhxh%20binhduong")
+    assert ident is not None
+    assert ident.identity.startswith("facebook:path:")
+
+
+# A website is one finding per registrable domain (the key look-alike domains get); the
+# paths that were found stay in the URL and sightings. Shared hosts keep the site's segments.
+WEBSITES: list[tuple[str, str]] = [
+    ("https://bhxh-hotro.com/", "web:bhxh-hotro.com"),
+    ("https://www.bhxh-hotro.com/rut-bhxh-1-lan.html?utm_source=fb", "web:bhxh-hotro.com"),
+    ("http://m.bhxh-hotro.com/lien-he/", "web:bhxh-hotro.com"),
+    ("https://tra-cuu.bhxh-hotro.com:8443/x", "web:bhxh-hotro.com"),
+    ("https://bhxh.com.vn/a", "web:bhxh.com.vn"),
+    ("https://a.b.bhxh.com.vn/a", "web:bhxh.com.vn"),
+    ("https://bhxh-bd.blogspot.com/2026/11/a.html", "web:bhxh-bd.blogspot.com"),
+    ("https://bhxh.weebly.com/lien-he.html", "web:bhxh.weebly.com"),
+    ("https://www.bhxh.wordpress.com/", "web:bhxh.wordpress.com"),
+    ("https://sites.google.com/view/BHXH-HoTro/lien-he", "web:sites.google.com/view/bhxh-hotro"),
+    ("https://sites.google.com/a/bhxh.vn/tra-cuu/home", "web:sites.google.com/a/bhxh.vn/tra-cuu"),
+    (
+        "https://docs.google.com/forms/d/e/1FAIpQLSf/viewform?usp=sf_link",
+        "web:docs.google.com/forms/d/e/1FAIpQLSf",
+    ),
+    ("https://docs.google.com/forms/d/1FAIpQLSf/edit", "web:docs.google.com/forms/d/1FAIpQLSf"),
+    ("https://drive.google.com/file/d/1AbC/view", "web:drive.google.com/file/d/1AbC"),
+    ("https://forms.gle/AbC123", "web:forms.gle/AbC123"),
+    ("https://bit.ly/3AbCd", "web:bit.ly/3AbCd"),
+    ("https://linktr.ee/bhxh.hotro", "web:linktr.ee/bhxh.hotro"),
+    ("https://sites.google.com/", "web:google.com"),
+]
+
+
+@pytest.mark.parametrize(("url", "key"), WEBSITES)
+def test_websites_are_keyed_by_registrable_domain(url: str, key: str) -> None:
+    ident = canonical(url)
+    assert ident is not None
+    assert (ident.platform, ident.identity) == ("web", key)
+    again = canonical(ident.url)
+    assert again is not None
+    assert again.identity == key
+    assert web_key_of_identity(key) == key
+
+
+def test_website_key_is_the_look_alike_key() -> None:
+    for host in ("bhxh-hotro.com", "tra-cuu.bhxh.com.vn", "bhxh.weebly.com", "x.y.blogspot.com"):
+        ident = canonical(f"https://{host}/some/page")
+        assert ident is not None
+        assert ident.identity == f"web:{finding_key(host)}"
+
+
+def test_one_fake_site_is_one_candidate_with_every_page_as_sighting() -> None:
+    sightings = [
+        _sighting("brave", "q1", 4, "Rút BHXH 1 lần", "https://www.bhxh-hotro.com/rut-1-lan.html", "rút"),
+        _sighting("duckduckgo", "q2", 1, "Hỗ trợ BHXH", "https://bhxh-hotro.com/", "hỗ trợ"),
+        _sighting("brave", "q3", 2, "Liên hệ", "http://m.bhxh-hotro.com/lien-he", "gọi ngay"),
+    ]
+    [candidate] = merge(sightings, brand="b")
+    assert candidate.identity == "web:bhxh-hotro.com"
+    assert candidate.url == "https://www.bhxh-hotro.com/rut-1-lan.html"
+    assert [s.url for s in candidate.sightings] == [s.url for s in sightings]
+    assert candidate.snippets == ["hỗ trợ", "gọi ngay", "rút"]
+
+
+LEGACY: list[tuple[str, str | None]] = [
+    ("web:baohiemxahoi-binhduong.com/tra-cuu", "web:baohiemxahoi-binhduong.com"),
+    ("web:binhduong.baohiemxahoi.gov.vn", "web:baohiemxahoi.gov.vn"),
+    ("web:example.com:8080/x", "web:example.com"),
+    ("web:[::1]:8080/x", "web:[::1]"),
+    ("web:10.0.0.1/a/b", "web:10.0.0.1"),
+    ("web:sites.google.com/view/bhxh/lien-he", "web:sites.google.com/view/bhxh"),
+    ("web:bhxh.xyz", "web:bhxh.xyz"),
+    ("web:example.com/" + "a" * 380 + "#0123456789abcdef", "web:example.com"),
+    ("facebook:page:bhxh", None),
+    ("web:", None),
+]
+
+
+@pytest.mark.parametrize(("stored", "key"), LEGACY)
+def test_stored_web_identities_get_the_domain_key(stored: str, key: str | None) -> None:
+    assert web_key_of_identity(stored) == key

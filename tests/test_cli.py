@@ -11,6 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from monitor.demo.web import SampleWeb
+from monitor.store.db import open_database, session_factory, session_scope
+from monitor.store.schema import Scan
+from tests.support.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,3 +128,73 @@ def test_db_check_fails_before_upgrade_and_passes_after(workdir: Path) -> None:
     assert run("db", "upgrade", cwd=workdir).returncode == 0
     after = run("db", "check", cwd=workdir)
     assert after.returncode == 0, after.stderr
+
+
+# Storage failures: one line naming the place and the cause, exit 3, the scan row closed "failed".
+# Tests run as root, which permissions do not stop: each uses a situation root cannot bypass.
+
+
+def _stderr_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result.stderr.strip().splitlines()
+
+
+def test_scan_with_an_unwritable_evidence_folder_exits_3_and_fails_the_scan(
+    workdir: Path, db_url: str
+) -> None:
+    evidence = workdir / "evidence"
+    evidence.write_text("a file where the evidence folder should be", encoding="utf-8")
+    with SampleWeb() as web:
+        env = {
+            **web.overrides(),
+            "MONITOR_DATABASE__URL": db_url,
+            "MONITOR_EVIDENCE__DIR": str(evidence),
+            "MONITOR_LOG_LEVEL": "ERROR",
+        }
+        result = run("scan", "--no-notify", cwd=workdir, env=env)
+    assert result.returncode == 3, result.stderr[-3000:]
+    [line] = _stderr_lines(result)
+    assert line == (
+        f"Lỗi lưu trữ: không ghi được bằng chứng vào {evidence}: đường dẫn không phải là thư mục "
+        "(một tệp trùng tên đang chiếm chỗ; kiểm tra evidence.dir)"
+    )
+    engine = open_database(db_url)
+    with session_scope(session_factory(engine)) as session:
+        [scan] = session.scalars(select(Scan)).all()
+        status, error = scan.status, scan.error or ""
+    engine.dispose()
+    assert status == "failed"
+    assert "not_a_folder" in error
+    assert str(evidence) in error
+
+
+def test_scan_on_a_read_only_database_exits_3_with_one_line(workdir: Path) -> None:
+    assert run("db", "upgrade", cwd=workdir).returncode == 0
+    database = workdir / "data" / "monitor.db"
+    # SQLite's read-only mode: writes fail even for root, as on a read-only mount.
+    env = {
+        "MONITOR_DATABASE__URL": f"sqlite:///file:{database}?mode=ro&uri=true",
+        "MONITOR_LOG_LEVEL": "ERROR",
+    }
+    result = run("scan", "--no-notify", cwd=workdir, env=env)
+    assert result.returncode == 3
+    [line] = _stderr_lines(result)
+    assert line.startswith(
+        f"Lỗi lưu trữ: không ghi được vào cơ sở dữ liệu {database}: cơ sở dữ liệu chỉ cho đọc"
+    )
+    english = run("--lang", "en", "scan", "--no-notify", cwd=workdir, env=env)
+    assert english.returncode == 3
+    [line] = _stderr_lines(english)
+    assert line.startswith(f"Storage error: cannot write to database {database}: it is read-only")
+
+
+def test_unreachable_postgresql_exits_3_with_the_password_masked(workdir: Path) -> None:
+    port = free_port()
+    env = {"MONITOR_DATABASE__URL": f"postgresql+psycopg://giamsat:s3cret-pw@127.0.0.1:{port}/monitor"}
+    result = run("findings", "list", cwd=workdir, env=env)
+    assert result.returncode == 3
+    [line] = _stderr_lines(result)
+    assert line.startswith(
+        f"Lỗi lưu trữ: không kết nối được cơ sở dữ liệu postgresql+psycopg://giamsat:***@127.0.0.1:{port}/monitor"
+    )
+    assert "s3cret-pw" not in result.stderr + result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from monitor.daemon import Daemon, Jobs
+from monitor.daemon import Daemon, Jobs, run_until_stopped
 from monitor.demo.web import SampleWeb
 from monitor.settings import load_settings
 from monitor.store.db import open_database, session_factory, session_scope
@@ -77,7 +78,7 @@ def wait_for(predicate: object, timeout: float) -> bool:
 def test_scans_on_schedule_and_sigterm_exits_0(web: SampleWeb, db_url: str, tmp_path: Path) -> None:
     process = start(env_for(web, db_url, tmp_path), tmp_path, "daemon")
     try:
-        assert wait_for(lambda: len([s for s in scans(db_url) if s.status == "ok"]) >= 3, 30), (
+        assert wait_for(lambda: len([s for s in scans(db_url) if s.status == "ok"]) >= 3, 90), (
             tmp_path / "daemon.log"
         ).read_text()[-3000:]
         stopped_at = time.monotonic()
@@ -97,6 +98,91 @@ def test_scans_on_schedule_and_sigterm_exits_0(web: SampleWeb, db_url: str, tmp_
     assert state.state == "stopped"
 
 
+def test_sigterm_during_page_work_exits_within_10_s(web: SampleWeb, db_url: str, tmp_path: Path) -> None:
+    asked = threading.Event()
+    release = threading.Event()
+    answer = web.page
+
+    def hanging_page(path: str) -> tuple[int, str]:
+        asked.set()
+        release.wait(120)  # the page answers only after the test ends
+        return answer(path)
+
+    web.page = hanging_page  # type: ignore[method-assign]
+    env = {
+        **env_for(web, db_url, tmp_path),
+        "MONITOR_HTTP__TIMEOUT": "120",
+        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "60",
+    }
+    process = start(env, tmp_path, "daemon")
+    log_path = tmp_path / "daemon.log"
+    try:
+        assert asked.wait(60), log_path.read_text()[-3000:]
+        assert wait_for(lambda: "candidates_merged" in log_path.read_text(), 60)
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0, log_path.read_text()[-3000:]
+        assert time.monotonic() - stopped_at < 10
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+    text = log_path.read_text()
+    assert "daemon_stop_requested" in text
+    assert "daemon_stopped" in text
+    engine = open_database(db_url)
+    state = read_state(engine)
+    engine.dispose()
+    assert state is not None
+    assert state.state == "stopped"
+
+
+def test_a_stopped_job_does_not_wait_for_its_worker_threads() -> None:
+    stop, entered, release = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck() -> None:  # stands for a parse in C code, which nothing can interrupt
+        entered.set()
+        release.wait(120)
+
+    async def work() -> str:
+        await asyncio.to_thread(stuck)
+        return "done"
+
+    results: list[str | None] = []
+    runner = threading.Thread(target=lambda: results.append(run_until_stopped(work(), stop, grace=0.1)))
+    runner.start()
+    try:
+        assert entered.wait(10)
+        stop.set()
+        runner.join(10)
+        assert not runner.is_alive()
+        assert results == [None]
+    finally:
+        release.set()
+        runner.join(10)
+
+
+def test_a_job_that_finishes_returns_its_value() -> None:
+    assert run_until_stopped(asyncio.sleep(0, "report"), threading.Event()) == "report"
+
+
+def test_exit_is_not_held_by_a_busy_thread(tmp_path: Path) -> None:
+    script = (
+        "import threading\n"
+        "from monitor.daemon import exit_without_stragglers\n"
+        "from monitor.log import configure\n"
+        "configure('json')\n"
+        "threading.Thread(target=threading.Event().wait, name='stuck-parse').start()\n"
+        "exit_without_stragglers(grace=0.2)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "daemon_exit_forced" in done.stderr
+    assert "stuck-parse" in done.stderr
+
+
 def test_a_job_that_raises_does_not_stop_the_next(db_url: str, tmp_path: Path) -> None:
     settings = load_settings(
         REPO / "config" / "monitor.toml",
@@ -114,7 +200,7 @@ def test_a_job_that_raises_does_not_stop_the_next(db_url: str, tmp_path: Path) -
     runner = threading.Thread(target=daemon.run)
     runner.start()
     try:
-        assert wait_for(lambda: len(calls) >= 3, 15)
+        assert wait_for(lambda: len(calls) >= 3, 60)
     finally:
         daemon.stop_event.set()
         runner.join(timeout=15)
@@ -125,10 +211,13 @@ def test_a_job_that_raises_does_not_stop_the_next(db_url: str, tmp_path: Path) -
 def test_two_daemons_one_leader_and_takeover(web: SampleWeb, db_url: str, tmp_path: Path) -> None:
     env = env_for(web, db_url, tmp_path)
     first = start(env, tmp_path, "first")
-    assert wait_for(lambda: len(scans(db_url)) >= 1, 20)
+    assert wait_for(lambda: len(scans(db_url)) >= 1, 60)
     second = start(env, tmp_path, "second")
     try:
-        time.sleep(7)
+        # The second daemon has come up and stood by; the leader meanwhile goes on scanning.
+        assert wait_for(lambda: "daemon_standby" in (tmp_path / "second.log").read_text(), 60)
+        before = len(scans(db_url))
+        assert wait_for(lambda: len([s for s in scans(db_url) if s.finished_at]) >= before + 1, 60)
         rows = scans(db_url)
         finished = [s for s in rows if s.finished_at is not None]
         # Never two scans at once: each one starts after the previous one finished.
@@ -142,8 +231,8 @@ def test_two_daemons_one_leader_and_takeover(web: SampleWeb, db_url: str, tmp_pa
         count = len(rows)
         first.kill()  # dies without releasing anything
         first.wait(timeout=10)
-        assert wait_for(lambda: "daemon_leading" in (tmp_path / "second.log").read_text(), 20)
-        assert wait_for(lambda: len(scans(db_url)) > count + 1, 20)
+        assert wait_for(lambda: "daemon_leading" in (tmp_path / "second.log").read_text(), 60)
+        assert wait_for(lambda: len(scans(db_url)) > count + 1, 60)
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=10) == 0
     finally:

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from monitor.errors import EvidenceError
+from monitor.errors import EvidenceError, EvidenceWriteError
 from monitor.evidence import EvidenceArchive
+from monitor.storage_errors import describe, evidence_failure
 from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.schema import Capture, EvidenceBlob, Finding
 
@@ -116,3 +117,61 @@ def test_export_writes_files_manifest_and_checksums_that_verify(db_url: str, tmp
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     engine.dispose()
+
+
+# Tests run as root, which folder permissions do not stop: the unwritable folder here is a path
+# taken by a regular file, which no user can create folders in.
+
+
+def test_evidence_folder_taken_by_a_file_is_one_clear_error(db_url: str, tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    root.write_text("not a folder", encoding="utf-8")
+    engine = open_database(db_url)
+    factory = session_factory(engine)
+    with pytest.raises(EvidenceWriteError) as caught, session_scope(factory) as session:
+        EvidenceArchive(root).store(session, Page())
+    assert (caught.value.reason, caught.value.where) == ("not_a_folder", str(root))
+    assert isinstance(caught.value.__cause__, OSError)
+    assert describe(caught.value, "vi").startswith(f"không ghi được bằng chứng vào {root}: đường dẫn không")
+    assert describe(caught.value, "en").startswith(f"cannot write evidence to {root}: the path is not a")
+    with session_scope(factory) as session:  # the transaction rolled back: no index row without its file
+        assert session.scalar(select(func.count()).select_from(EvidenceBlob)) == 0
+        assert session.scalar(select(func.count()).select_from(Capture)) == 0
+    engine.dispose()
+
+
+def test_export_into_a_file_is_one_clear_error(db_url: str, tmp_path: Path) -> None:
+    engine = open_database(db_url)
+    factory = session_factory(engine)
+    with session_scope(factory) as session:
+        finding = Finding(
+            brand="bhxh-binh-duong",
+            platform="telegram",
+            identity="telegram:bhxh_binhduong_hotro",
+            url=Page().url,
+            name="BHXH Bình Dương hỗ trợ",
+            score=90,
+            verdict="impersonation",
+            reasons=[],
+        )
+        session.add(finding)
+        session.flush()
+        EvidenceArchive(tmp_path / "evidence").store(session, Page(), finding.id)
+        finding_id = finding.id
+    out = tmp_path / "export"
+    out.write_bytes(b"")
+    with pytest.raises(EvidenceWriteError) as caught, session_scope(factory) as session:
+        EvidenceArchive(tmp_path / "evidence").export(session, finding_id, out)
+    assert (caught.value.reason, caught.value.where) == ("not_a_folder", str(out))
+    engine.dispose()
+
+
+def test_a_full_disk_is_named_as_such() -> None:
+    # /dev/full answers every write with ENOSPC, as a full disk does (also for root).
+    with pytest.raises(OSError) as caught, open("/dev/full", "wb", buffering=0) as handle:
+        handle.write(b"x")
+    failure = evidence_failure(caught.value, Path("/srv/evidence"))
+    assert failure.reason == "full"
+    assert describe(failure, "vi") == (
+        "không ghi được bằng chứng vào /srv/evidence: đĩa đầy, hãy giải phóng dung lượng rồi chạy lại"
+    )

@@ -24,6 +24,7 @@ from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.findings import FindingRepository
 from monitor.store.schema import Finding, Notification
 from tests.support.loopback import serve
+from tests.support.page_web import MAX_BYTES, Page, PageWeb, page_web, telegram_page, youtube_page
 
 REPO = Path(__file__).resolve().parents[1]
 BRAND = "bhxh-binh-duong"
@@ -276,3 +277,176 @@ def test_evidence_of_a_scanned_fake_exports_and_verifies(settings: Settings, tmp
         len(list(Path(settings.evidence.dir).rglob("*.gz")))
         == len({e["sha256"] for e in manifest["captures"]}) + 1
     )
+
+
+# Pages read per identity kind, and pages that cannot be read, against tests.support.page_web.
+FAKE_NAME = "Bảo Hiểm Xã Hội Bình Dương - Hỗ trợ rút BHXH 1 lần"
+FAKE_SNIPPET = "Hỗ trợ rút BHXH 1 lần nhanh, nhận tiền trong ngày. Liên hệ Zalo 0901 234 567."
+CHANNEL = "UCbhxhBinhDuongHoTro0001"
+
+
+@pytest.fixture
+def pages() -> Iterator[PageWeb]:
+    with page_web() as web:
+        yield web
+
+
+@pytest.fixture
+def page_settings(pages: PageWeb, db_url: str, tmp_path: Path) -> Settings:
+    env = {
+        **pages.overrides(),
+        "MONITOR_DATABASE__URL": db_url,
+        "MONITOR_EVIDENCE__DIR": str(tmp_path / "evidence"),
+        "MONITOR_LIFECYCLE__GONE_AFTER_MISSES": "2",
+    }
+    return load_settings(REPO / "config" / "monitor.toml", environ=env)
+
+
+def quiet_scan(settings: Settings, sources: list[str]) -> ScanReport:
+    engine = open_database(settings.database.url)
+    try:
+        return asyncio.run(Scanner(settings, engine, notify=False).run(None, sources))
+    finally:
+        engine.dispose()
+
+
+def test_youtube_channel_from_channel_search_is_a_finding_read_at_its_channel_page(
+    page_settings: Settings, pages: PageWeb
+) -> None:
+    pages.channels.append((CHANNEL, FAKE_NAME, FAKE_SNIPPET))
+    pages.pages[f"/channel/{CHANNEL}"] = Page(body=youtube_page(CHANNEL, FAKE_NAME, FAKE_SNIPPET))
+    first = quiet_scan(page_settings, ["youtube"])
+    identity = f"youtube:channel:{CHANNEL}"
+    assert identities(first, "new") == {identity}
+    assert pages.asked(f"/channel/{CHANNEL}") == 1
+    stored = findings(page_settings)[identity]
+    assert (stored.page_state, stored.page_note) == ("read", None)
+    assert stored.url == f"https://www.youtube.com/channel/{CHANNEL}"
+    second = quiet_scan(page_settings, ["youtube"])
+    assert not any(second.events.values())
+    assert pages.asked(f"/channel/{CHANNEL}") == 2
+    assert findings(page_settings)[identity].status == "active"
+
+
+def test_telegram_invite_and_private_links_are_findings_read_at_their_pages(
+    page_settings: Settings, pages: PageWeb
+) -> None:
+    links = {
+        "https://t.me/+AbCdEf_12-xYz": ("telegram:invite:AbCdEf_12-xYz", "/tme/+AbCdEf_12-xYz"),
+        "https://t.me/joinchat/QRStuv987654": ("telegram:invite:QRStuv987654", "/tme/+QRStuv987654"),
+        "https://t.me/c/1234567890/77": ("telegram:c:1234567890", "/tme/c/1234567890"),
+    }
+    for url, (_, path) in links.items():
+        pages.results.append((f"{FAKE_NAME} – Telegram", url, FAKE_SNIPPET))
+        pages.pages[path] = Page(body=telegram_page(FAKE_NAME, FAKE_SNIPPET, group=True))
+    first = quiet_scan(page_settings, ["brave"])
+    assert identities(first, "new") == {identity for identity, _ in links.values()}
+    stored = findings(page_settings)
+    for identity, path in links.values():
+        assert pages.asked(path) == 1
+        assert stored[identity].page_state == "read"
+    second = quiet_scan(page_settings, ["brave"])
+    assert second.events["taken_down"] == []
+    assert {f.status for f in findings(page_settings).values()} == {"active"}
+
+
+def test_new_fakes_whose_pages_cannot_be_read_are_recorded_and_counted(
+    page_settings: Settings, pages: PageWeb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.commands.scan import print_summary
+
+    unread = {
+        "https://t.me/bhxhbd_hotro_rut": (
+            "telegram:bhxhbd_hotro_rut",
+            "/tme/bhxhbd_hotro_rut",
+            Page(hang=True),
+        ),
+        "https://www.youtube.com/@bhxhbd.hotro": (
+            "youtube:@bhxhbd.hotro",
+            "/@bhxhbd.hotro",
+            Page(size=2 * MAX_BYTES),
+        ),
+        "https://www.tiktok.com/@bhxhbd.hotro": (
+            "tiktok:@bhxhbd.hotro",
+            "/tiktok/@bhxhbd.hotro",
+            Page(status=503),
+        ),
+    }
+    for url, (_, path, page) in unread.items():
+        pages.results.append((FAKE_NAME, url, FAKE_SNIPPET))
+        pages.pages[path] = page
+    report = quiet_scan(page_settings, ["brave"])
+    assert identities(report, "new") == {identity for identity, _, _ in unread.values()}
+    stored = findings(page_settings)
+    states = {identity: stored[identity].page_state for identity, _, _ in unread.values()}
+    assert states == {
+        "telegram:bhxhbd_hotro_rut": "timeout",
+        "youtube:@bhxhbd.hotro": "too_large",
+        "tiktok:@bhxhbd.hotro": "failed",
+    }
+    for identity, path, _ in unread.values():
+        assert stored[identity].verdict in ("impersonation", "suspect")  # judged on name and snippet
+        note = stored[identity].page_note
+        assert note is not None
+        assert note.endswith(f"{pages.base}{path}")
+    assert stored["telegram:bhxhbd_hotro_rut"].page_note.startswith("timeout")  # type: ignore[union-attr]
+    assert stored["tiktok:@bhxhbd.hotro"].page_note.startswith("http_503")  # type: ignore[union-attr]
+    counts = report.counts()
+    assert (counts["pages"], counts["pages_unreadable"]) == (3, 3)
+    assert (counts["page_timeout"], counts["page_too_large"], counts["page_failed"]) == (1, 1, 1)
+    print_summary(report, "vi")
+    shown = capsys.readouterr().out
+    assert "Trang không đọc được: 3 (quá thời gian 1, quá lớn 1, lỗi 1)" in shown
+    print_summary(report, "en")
+    assert "Pages not read: 3 (timed out 1, too large 1, failed 1)" in capsys.readouterr().out
+
+    env = {"MONITOR_DATABASE__URL": page_settings.database.url}
+    config = str(REPO / "config" / "monitor.toml")
+    status = CliRunner().invoke(cli, ["--config", config, "status"], env=env, catch_exceptions=False)
+    assert status.exit_code == 0, status.output
+    assert "Trang không đọc được: 3 (quá thời gian 1, quá lớn 1, lỗi 1)" in status.output
+    finding_id = stored["telegram:bhxhbd_hotro_rut"].id
+    show = CliRunner().invoke(
+        cli, ["--config", config, "findings", "show", str(finding_id)], env=env, catch_exceptions=False
+    )
+    assert show.exit_code == 0, show.output
+    assert f"Trang: quá thời gian — timeout: {pages.base}/tme/bhxhbd_hotro_rut" in show.output
+
+
+def test_a_known_finding_whose_page_fails_is_never_taken_down_nor_missed(
+    page_settings: Settings, pages: PageWeb
+) -> None:
+    identity, path = "telegram:bhxhbd_cskh_rut", "/tme/bhxhbd_cskh_rut"
+    result = (FAKE_NAME, "https://t.me/bhxhbd_cskh_rut", FAKE_SNIPPET)
+    pages.results.append(result)
+    pages.pages[path] = Page(body=telegram_page(FAKE_NAME, FAKE_SNIPPET))
+    assert identities(quiet_scan(page_settings, ["brave"]), "new") == {identity}
+    before = findings(page_settings)[identity]
+    assert before.page_state == "read"
+
+    pages.pages[path] = Page(size=2 * MAX_BYTES)  # still in the results, its page too large
+    report = quiet_scan(page_settings, ["brave"])
+    assert not any(report.events.values())
+    after = findings(page_settings)[identity]
+    assert (after.status, after.page_state) == ("active", "too_large")
+    assert (after.score, after.verdict) == (before.score, before.verdict)
+
+    pages.results.clear()  # gone from the results: its page is re-checked, and fails
+    pages.pages[path] = Page(status=503)
+    for _ in range(3):  # more scans than lifecycle.gone_after_misses
+        report = quiet_scan(page_settings, ["brave"])
+        assert report.status == "ok"
+        assert not any(report.events.values())
+    pages.pages[path] = Page(hang=True)
+    assert not any(quiet_scan(page_settings, ["brave"]).events.values())
+    kept = findings(page_settings)[identity]
+    assert (kept.status, kept.misses, kept.page_state) == ("active", 0, "timeout")
+
+    pages.pages[path] = Page(status=404, body="<html><body>Not Found</body></html>")  # really gone
+    assert identities(quiet_scan(page_settings, ["brave"]), "taken_down") == {identity}
+    gone = findings(page_settings)[identity]
+    assert (gone.status, gone.page_state) == ("taken_down", "gone")
+    assert gone.page_note == f"http_404: {pages.base}{path}"

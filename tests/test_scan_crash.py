@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +41,34 @@ def hook() -> Iterator[tuple[list[str], str]]:
         yield keys, f"{base}/hook"
 
 
+# Log events at which a scan is killed: before any source finished, between sources, after the
+# candidates were merged, after the first finding queued its alert, after the first alert went out.
+STAGES = ("scan_started", "source_run_recorded", "candidates_merged", "alert_queued", "alert_sent")
+STAGE_TIMEOUT = 300.0
+
+
+def _kill_at(command: list[str], env: dict[str, str], stage: str) -> bool:
+    """Start a scan, SIGKILL it as soon as its log shows `stage`; True when it was killed there."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1
+    )
+    reached = threading.Event()
+
+    def watch() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if f'"event": "{stage}"' in line or f'"event":"{stage}"' in line:
+                process.send_signal(signal.SIGKILL)
+                reached.set()
+        process.stderr.close()
+
+    reader = threading.Thread(target=watch, daemon=True)
+    reader.start()
+    process.wait(timeout=STAGE_TIMEOUT)
+    reader.join(timeout=STAGE_TIMEOUT)
+    return reached.is_set() and process.returncode == -signal.SIGKILL
+
+
 def test_kill_9_mid_scan_loses_and_duplicates_nothing(
     db_url: str, tmp_path: Path, hook: tuple[list[str], str]
 ) -> None:
@@ -57,16 +84,14 @@ def test_kill_9_mid_scan_loses_and_duplicates_nothing(
             "MONITOR_LOG_FORMAT": "json",
         }
         command = [sys.executable, "-m", "monitor", "scan", "--json"]
-        web.state.delay = 0.25
+        web.state.delay = 0.05
+        # Each run is cut off right after it has reached one more stage: events, not clock time, so a
+        # busy machine cuts at the same places as an idle one.
         killed = 0
-        for wait in (0.8, 1.3, 1.8, 2.4, 3.0):
-            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(wait)
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
+        for stage in STAGES:
+            if _kill_at(command, env, stage):
                 killed += 1
-            process.wait(timeout=30)
-        assert killed >= 3  # the scans really were cut off
+        assert killed == len(STAGES)  # the scans really were cut off
         web.state.delay = 0
         final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert final.returncode == 0, final.stderr[-2000:]

@@ -108,7 +108,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     )
     with dns_server(zones) as address, serve(web.app(), host=LOOP) as base:
         port = base.rsplit(":", 1)[1]
-        resolver = make_resolver([address], 0.5)
+        resolver = make_resolver([address], 3.0)
 
         async def resolve(host: str, _port: int) -> list[str]:
             return sorted((await lookup(resolver, host)).addresses)
@@ -138,7 +138,7 @@ def settings(world: World, db_url: str, tmp_path: Path) -> Settings:
         "MONITOR_SOURCES__DOMAINS__NAMESERVERS": json.dumps([world.dns]),
         "MONITOR_SOURCES__DOMAINS__TLDS": json.dumps(TLDS),
         "MONITOR_SOURCES__DOMAINS__MAX_NAMES": str(MAX_NAMES),
-        "MONITOR_SOURCES__DOMAINS__TIMEOUT": "0.5",
+        "MONITOR_SOURCES__DOMAINS__TIMEOUT": "3",
         "MONITOR_SOURCES__CRTSH__URL": world.base + "/",
         "MONITOR_SOURCES__CRTSH__MAX_QUERIES": str(len(CRT_PATTERNS)),
     }

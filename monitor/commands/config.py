@@ -1,13 +1,13 @@
-"""`monitor config check`: validate and print the effective configuration, secrets masked."""
+"""`monitor config check`: validate and print the effective configuration, secrets and URL tokens masked."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from monitor.commands.context import CliContext, pass_cli
+from monitor.display import json_text
 from monitor.i18n import tr
 
 
@@ -19,8 +19,8 @@ def config_group() -> None:
 @config_group.command(
     "check",
     help=tr(
-        "Kiểm tra cấu hình và in cấu hình hiệu lực (che mật khẩu, khoá API).",
-        "Validate and print the effective configuration (secrets masked).",
+        "Kiểm tra cấu hình và in cấu hình hiệu lực (che mật khẩu, khoá API và token trong URL).",
+        "Validate and print the effective configuration (passwords, API keys and URL tokens masked).",
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help=tr("In dạng JSON.", "Print JSON."))
@@ -29,7 +29,7 @@ def check(cli: CliContext, as_json: bool) -> None:
     settings = cli.settings()
     effective = settings.masked()
     if as_json:
-        click.echo(json.dumps(effective, ensure_ascii=False, indent=2))
+        click.echo(json_text(effective, indent=2))
         return
     click.echo(
         tr(
@@ -53,4 +53,4 @@ def _flatten(value: Any, prefix: str = "") -> list[str]:
         for index, item in enumerate(value):
             lines.extend(_flatten(item, f"{prefix}[{index}]"))
         return lines
-    return [f"{prefix} = {json.dumps(value, ensure_ascii=False)}"]
+    return [f"{prefix} = {json_text(value)}"]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 import click
 from sqlalchemy import select
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import local_time, safe_text
+from monitor.display import json_text, local_time, safe_text
 from monitor.errors import MonitorError
 from monitor.i18n import Language, tr
+from monitor.notify.texts import PAGE_STATES, label, text
 from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.findings import FindingRepository
 from monitor.store.schema import Capture, Finding, Observation, TriageEvent
@@ -53,6 +53,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "triage": finding.triage,
         "first_seen_at": finding.first_seen_at.isoformat(),
         "last_seen_at": finding.last_seen_at.isoformat(),
+        "page_state": finding.page_state,
+        "page_note": finding.page_note,
     }
 
 
@@ -86,7 +88,7 @@ def list_command(
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(rows, indent=2))
     elif as_csv:
         click.echo(to_csv(rows), nl=False)
     else:
@@ -175,7 +177,7 @@ def show_command(cli: CliContext, finding_id: int, as_json: bool) -> None:
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data, indent=2))
         return
     _print_detail(data, cli.lang)
 
@@ -203,6 +205,11 @@ def _print_detail(data: dict[str, Any], lang: Language) -> None:
         f"  {t('Thấy lần đầu', 'First seen')}: {when(data['first_seen_at'])}   "
         f"{t('Lần cuối', 'Last seen')}: {when(data['last_seen_at'])}"
     )
+    if data["page_state"]:
+        page = f"  {text('finding.page', lang)}: {label(PAGE_STATES, data['page_state'], lang)}"
+        if data["page_note"]:
+            page += f" — {safe_text(data['page_note'], 300)}"
+        click.echo(page)
     click.echo(f"  {t('Lý do', 'Reasons')}:")
     for reason in data["reasons"]:
         click.echo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from typing import BinaryIO
 import click
 
 from monitor.commands.context import CliContext, pass_cli
+from monitor.display import json_text
 from monitor.i18n import tr
 from monitor.matching import BrandProfile, Matcher, MatchResult
 
@@ -18,7 +18,6 @@ BATCH = 10_000
 BATCH_BYTES = 1 << 20
 # Lone surrogates (undecodable bytes in argv) and line breaks cannot go out on one UTF-8 line.
 _UNPRINTABLE = re.compile(r"[\ud800-\udfff]")
-_JSON_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _BREAKS = re.compile(r"[\t\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
@@ -77,11 +76,11 @@ class _Printer:
         else:
             if len(self._json) > 100_000:
                 self._json.clear()
-            body = json.dumps(result.to_dict(), ensure_ascii=False)[1:]
+            body = json_text(result.to_dict())[1:]
             self._json[id(result)] = (result, body)
-        line = '{"text": ' + json.dumps(text, ensure_ascii=False) + ", " + body
-        # Escaped, so that readers splitting on any line break still see one object per line.
-        return line.translate(_JSON_BREAKS) + "\n"
+        line = '{"text": ' + json_text(text) + ", " + body
+        # json_text escapes U+2028/2029 and NEL: readers splitting on any line break see one object per line.
+        return line + "\n"
 
 
 @click.command(

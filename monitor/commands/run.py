@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Sequence
 
@@ -10,8 +9,9 @@ import click
 from sqlalchemy import Engine
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.daemon import Daemon, Jobs
+from monitor.daemon import Daemon, Jobs, exit_without_stragglers, run_until_stopped
 from monitor.digest import send_digests
+from monitor.errors import ScanBusyError
 from monitor.i18n import tr
 from monitor.log import get_logger
 from monitor.notify.email import email_configured
@@ -44,14 +44,20 @@ def run_command(cli: CliContext, no_initial_scan: bool) -> None:
         daemon.run()
     finally:
         engine.dispose()
+    exit_without_stragglers()
 
 
 def build_jobs(settings: Settings, engine: Engine) -> Jobs:
     """The daemon's jobs call exactly what `monitor scan` and `monitor digest` call."""
 
     def scan(sources: Sequence[str] | None, stop: threading.Event) -> object:
-        scanner = Scanner(settings, engine, trigger="daemon", stop=stop)
-        return asyncio.run(scanner.run(None, list(sources) if sources else None))
+        # A brand scanned by `monitor scan` (or another of our jobs) is waited for, not skipped.
+        scanner = Scanner(settings, engine, trigger="daemon", stop=stop, wait=True)
+        try:
+            return run_until_stopped(scanner.run(None, list(sources) if sources else None), stop)
+        except ScanBusyError as busy:
+            log.info("job_scan_skipped", reason="stopped_while_waiting", brands=sorted(busy.holders))
+            return None
 
     def digest() -> object:
         if not email_configured(settings.email):

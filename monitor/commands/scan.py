@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from typing import Any
 
@@ -14,9 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import safe_text
+from monitor.commands.scan_busy import refuse_busy
+from monitor.display import json_text, safe_text
+from monitor.errors import ScanBusyError
 from monitor.i18n import Language, tr
-from monitor.report import ScanReport
+from monitor.report import ScanReport, unreadable_pages
 from monitor.scan import Scanner
 from monitor.sources import SourceResult
 from monitor.store.db import open_database
@@ -57,6 +58,14 @@ EVENT_TITLES = {
 )
 @click.option("--no-notify", is_flag=True, help=tr("Không gửi cảnh báo.", "Send no alerts."))
 @click.option("--dry-run", is_flag=True, help=tr("Chạy thử, không ghi gì.", "Write nothing."))
+@click.option(
+    "--wait",
+    is_flag=True,
+    help=tr(
+        "Nếu thương hiệu đang được quét ở tiến trình khác: chờ, thay vì dừng với mã 75.",
+        "If another process is scanning the brand: wait instead of exiting with code 75.",
+    ),
+)
 @pass_cli
 def scan_command(
     cli: CliContext,
@@ -65,6 +74,7 @@ def scan_command(
     as_json: bool,
     no_notify: bool,
     dry_run: bool,
+    wait: bool,
 ) -> None:
     settings = cli.settings()
     for slug in brands:
@@ -76,7 +86,7 @@ def scan_command(
     engine = open_database(settings.database.url)
     live = not as_json and sys.stdout.isatty()
     progress = TerminalProgress(cli.lang) if live else None
-    scanner = Scanner(settings, engine, trigger="cli", dry_run=dry_run, notify=not no_notify)
+    scanner = Scanner(settings, engine, trigger="cli", dry_run=dry_run, notify=not no_notify, wait=wait)
     if progress is not None:
         scanner.progress = progress
     try:
@@ -86,10 +96,12 @@ def scan_command(
                 report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
         else:
             report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
+    except ScanBusyError as busy:
+        refuse_busy(busy, cli.lang, as_json)
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        click.echo(json_text(report.to_dict()))
     else:
         print_summary(report, cli.lang)
     if report.status == "failed":
@@ -177,6 +189,9 @@ def print_summary(report: ScanReport, lang: Language) -> None:
             escape(safe_text(source.error or "", 120)),
         )
     console.print(sources)
+    unreadable = unreadable_pages(report.counts(), lang)
+    if unreadable:
+        console.print(escape(unreadable))
     for kind, (vi, en) in EVENT_TITLES.items():
         items = report.events[kind]
         if not items:

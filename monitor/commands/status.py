@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import click
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import local_time, safe_text
+from monitor.display import json_text, local_time, safe_text
 from monitor.errors import MonitorError
 from monitor.i18n import tr
+from monitor.report import unreadable_pages
 from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.lease import read_state
 from monitor.store.scans import ScanRepository
@@ -49,7 +49,7 @@ def status_command(cli: CliContext, as_json: bool, check: bool, limit: int) -> N
         click.echo(tr("Đang chạy.", "Running.", cli.lang))
         return
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        click.echo(json_text(report, indent=2))
         return
     _print(report, cli.lang)
 
@@ -128,6 +128,9 @@ def _print(report: dict[str, Any], lang: Any) -> None:
         click.echo(tr("  (chưa có)", "  (none)", lang))
     for scan in report["last_scans"]:
         click.echo(f"  #{scan['id']}  {when(scan['started_at'])}  {scan['status']}")
+        unreadable = unreadable_pages(scan["counts"] or {}, lang)
+        if unreadable:
+            click.echo(f"      {unreadable}")
     click.echo(tr("Tình trạng nguồn:", "Source health:", lang))
     for source in report["sources"]:
         line = f"  {source['source']} ({source['brand']}): {source['status']}, {source['results']}"

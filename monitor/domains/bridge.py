@@ -8,20 +8,28 @@ from datetime import UTC, datetime
 
 from monitor.candidates import Candidate
 from monitor.domains.lookalike import Lookalike, LookalikeResult
+from monitor.redact import scrub
 from monitor.sources.base import SourceResult
 
 
 def as_results(result: LookalikeResult) -> list[SourceResult]:
-    """One source run for the DNS part ("domains") and one for certificate logs ("crtsh")."""
+    """One source run for the DNS part ("domains") and one for certificate logs ("crtsh").
+
+    Their reasons quote upstream errors and URLs (these sources hold no key): URL secrets are masked.
+    """
     dns, crt = result.parts.get("dns"), result.parts.get("crtsh")
     counts = result.counts
     runs: list[SourceResult] = []
     if dns is not None:
         found = sum(1 for item in result.lookalikes if item.has_address)
-        runs.append(SourceResult("domains", dns.status, counts.get("dns_lookups", 0), found, dns.reason))
+        runs.append(
+            SourceResult("domains", dns.status, counts.get("dns_lookups", 0), found, scrub(dns.reason))
+        )
     if crt is not None:
         certified = sum(1 for item in result.lookalikes if item.certificates)
-        runs.append(SourceResult("crtsh", crt.status, counts.get("crtsh_queries", 0), certified, crt.reason))
+        runs.append(
+            SourceResult("crtsh", crt.status, counts.get("crtsh_queries", 0), certified, scrub(crt.reason))
+        )
     return runs
 
 

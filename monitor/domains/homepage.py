@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from selectolax.lexbor import LexborHTMLParser
-
 from monitor.candidates import clean_text
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, ParseLimitExceeded
+from monitor.html_guard import parse_html
 from monitor.log import get_logger
 
 if TYPE_CHECKING:
@@ -35,9 +34,11 @@ class Homepage:
     og: dict[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = None
     error: str = ""
+    # "unsupported_charset:<label>" when the page declared a charset that is no text encoding.
+    charset_note: str = ""
 
     def evidence(self) -> dict[str, Any]:
-        return {
+        facts: dict[str, Any] = {
             "url": self.url,
             "final_url": self.final_url,
             "status": self.status,
@@ -46,6 +47,10 @@ class Homepage:
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "error": self.error,
         }
+        # Only when set, so pages without the note archive the same bytes as before it existed.
+        if self.charset_note:
+            facts["charset_note"] = self.charset_note
+        return facts
 
 
 async def fetch_homepage(client: HttpClient, url: str) -> Homepage:
@@ -55,7 +60,13 @@ async def fetch_homepage(client: HttpClient, url: str) -> Homepage:
     except (MonitorError, TimeoutError) as exc:
         log.info("homepage_failed", url=url, error=type(exc).__name__)
         return Homepage(url=url, error=f"{type(exc).__name__}: {exc}"[:MAX_OG_CHARS])
-    title, og = parse_head(response.text()[:MAX_PARSED_BYTES])
+    try:
+        title, og = parse_head(response.text()[:MAX_PARSED_BYTES])
+    except ParseLimitExceeded as exc:  # hostile markup: the answer is kept, its head is not read
+        log.info("homepage_parse_refused", url=url, limit=exc.limit)
+        title, og = "", {}
+    if response.charset_note:
+        log.info("homepage_charset_fallback", url=url, note=response.charset_note)
     return Homepage(
         url=url,
         final_url=response.final_url,
@@ -63,14 +74,18 @@ async def fetch_homepage(client: HttpClient, url: str) -> Homepage:
         title=title,
         og=og,
         fetched_at=response.fetched_at,
+        charset_note=response.charset_note,
     )
 
 
 def parse_head(markup: str) -> tuple[str, dict[str, str]]:
-    """The <title> and og:* meta tags of an HTML page (empty when absent or not HTML)."""
+    """The <title> and og:* meta tags of an HTML page (empty when absent or not HTML).
+
+    Raises ParseLimitExceeded for markup too deep or too large to parse in bounded time.
+    """
     if not markup.strip():
         return "", {}
-    tree = LexborHTMLParser(markup)
+    tree = parse_html(markup)
     node = tree.css_first("title")
     title = clean_text(node.text(), MAX_TITLE_CHARS) if node is not None else ""
     og: dict[str, str] = {}

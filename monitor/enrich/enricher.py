@@ -5,6 +5,24 @@ Outcomes: `content` (the page was read), `blocked` (a wall, a refusal or an open
 forbids the fetch: the candidate keeps its search-result name and snippet) and `failed`
 (timeouts, server errors: the previous state stands, nothing is "gone").
 
+Reason codes of a page that was not read as content (`Enrichment.reason`):
+
+    robots_disallowed  unverified: robots.txt forbids the fetch
+    circuit_open       blocked: the host blocked us repeatedly; not tried
+    blocked            blocked: the client refused the answer (a block status or wall it knows)
+    unsafe_url         failed: bad scheme or a private/loopback/reserved target
+    too_large          failed: the body passed http.max_response_bytes
+    timeout            failed: no complete answer within http.timeout, after retries
+    fetch_error        failed: any other transport failure (refused, reset, broken answer)
+    parse_limit        failed: markup too deep or too large to parse in bounded time (html_guard)
+    http_NNN           unavailable for 404/410; blocked for refusals (429...); failed for other errors
+    extract_failed     failed: the page was parsed but its extractor broke (logged)
+
+A wall page read from the answer is `blocked` (or `unavailable`) with the wall's own reason code
+from walls.py (cloudflare_challenge, facebook_login_redirect...). TikTok videos read through
+oEmbed use oembed_blocked, oembed_fetch_error, oembed_http_NNN and oembed_not_json; the YouTube
+Data API answers youtube_api_no_channel.
+
 `responses` holds every answer read (the page, then a Telegram preview or a TikTok oEmbed
 answer) for the evidence archive. YouTube Data API answers are left out on purpose: their URL
 carries the API key.
@@ -28,6 +46,7 @@ from monitor.errors import (
     BlockedError,
     CircuitOpen,
     FetchError,
+    FetchTimeout,
     ParseError,
     ResponseTooLarge,
     RobotsDisallowed,
@@ -113,6 +132,9 @@ async def _fetch(client: HttpClient, url: str, platform: str, seed: Contacts) ->
         return without("failed", "unsafe_url")
     except ResponseTooLarge:
         return without("failed", "too_large")
+    except FetchTimeout as exc:
+        log.warning("enrich_fetch_timeout", url=loggable(url), platform=platform, error=exc.message)
+        return without("failed", "timeout")
     except FetchError as exc:
         log.warning("enrich_fetch_failed", url=loggable(url), platform=platform, error=exc.message)
         return without("failed", "fetch_error")
@@ -137,7 +159,7 @@ def _read(response: Response, url: str, platform: str, seed: Contacts) -> Enrich
     page = extract_page(platform, response.final_url, status, response.text())
     if page.outcome != "content":
         return replace(base, outcome=page.outcome, reason=page.reason, page=page)
-    if (status >= 400 and status != 304) or page.reason == "extract_failed":
+    if (status >= 400 and status != 304) or page.reason in ("extract_failed", "parse_limit"):
         return replace(base, reason=page.reason or f"http_{status}", page=page)
     contacts = seed.merge(extract_all(page.texts()))
     return replace(base, outcome="content", page=page, contacts=contacts)

@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.enrich.page import MAX_META, MAX_META_VALUE, MAX_URL, clean_text
+from monitor.html_guard import parse_html as guarded_parse
 
 # Bodies are capped by the HTTP client already; this bounds direct callers too.
 MAX_HTML = 8_000_000
@@ -25,10 +26,13 @@ MAX_JSON_NODES = 200_000
 
 
 def parse_html(html: str) -> LexborHTMLParser:
-    """A lexbor tree of `html`; never raises (undecodable characters are replaced first)."""
+    """A lexbor tree of `html` (undecodable characters replaced first).
+
+    Raises ParseLimitExceeded for markup too deep or too large to parse in bounded time.
+    """
     text = html[:MAX_HTML] if isinstance(html, str) else ""
     text = text.encode("utf-8", "replace").decode("utf-8")
-    return LexborHTMLParser(text)
+    return guarded_parse(text)
 
 
 def node_text(node: LexborNode | None, limit: int, *, multiline: bool = False) -> str:

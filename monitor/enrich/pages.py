@@ -9,6 +9,7 @@ from functools import partial
 from monitor.enrich import telegram, tiktok, website, youtube
 from monitor.enrich.page import PageInfo
 from monitor.enrich.walls import classify_wall
+from monitor.errors import ParseLimitExceeded
 from monitor.log import get_logger
 
 log = get_logger(__name__)
@@ -37,6 +38,16 @@ def extract_page(platform: str, url: str, status: int, html: str) -> PageInfo:
         if verdict is not None:
             info = replace(info, outcome=verdict.outcome, reason=verdict.reason)
         return info
+    except ParseLimitExceeded as exc:  # hostile or absurd markup: refused before lexbor sees it
+        log.warning(
+            "page_parse_refused",
+            platform=platform,
+            url=url[:200],
+            limit=exc.limit,
+            value=exc.value,
+            maximum=exc.maximum,
+        )
+        return PageInfo(platform=platform, url=url, reason="parse_limit")
     except Exception as exc:  # a parser bug must not lose the candidate; it is logged and kept
         log.warning("page_extract_failed", platform=platform, url=url[:200], error=type(exc).__name__)
         return PageInfo(platform=platform, url=url, reason="extract_failed")

@@ -4,11 +4,18 @@ Per request: scheme check, SSRF guard and robots.txt for untrusted URLs (here), 
 breaker, host limits, retries and the capped body (exchange.py); redirects are followed here one
 hop at a time so every hop passes the same checks.
 
-Trust: configured endpoints (`trusted_urls`, or `trusted=True`) skip the SSRF guard and robots
-and go through a plain transport; everything else goes through `GuardedTransport`, which
-connects only to the address it has just checked. With `http.proxy` set, the proxy resolves
-host names itself, so only the pre-request check applies (a DNS answer changing between our
-check and the proxy's lookup is a residual risk there).
+Trust belongs to exact endpoints, never to whole origins: a URL is trusted when its scheme, host,
+port and path equal those of a configured endpoint (`trusted_urls`; the query is ignored), or
+when the caller says `trusted=True` for an endpoint it calls itself. Any other page of the same
+site (a search result, an og:image, a TikTok video next to TikTok's oEmbed endpoint) is guarded
+and robots-checked like the rest of the web. Trust is never gained through a redirect: a hop
+after an untrusted one is untrusted, and a trusted hop hands trust on only to a configured
+endpoint or to its own path (the same endpoint with another query).
+
+Trusted hops skip the SSRF guard and robots and go through a plain transport; everything else
+goes through `GuardedTransport`, which connects only to the address it has just checked. With
+`http.proxy` set, the proxy resolves host names itself, so only the pre-request check applies
+(a DNS answer changing between our check and the proxy's lookup is a residual risk there).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from monitor.net.response import Response, RobotsState
 from monitor.net.retry import REDIRECT_STATUSES
 from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache
 from monitor.net.transport import GuardedTransport, plain_transport
-from monitor.net.urls import Origin, check_scheme, loggable, origin, parse_url
+from monitor.net.urls import Endpoint, check_scheme, endpoint, loggable, origin, parse_url
 from monitor.settings import HttpSettings
 
 __all__ = ["HttpClient", "RequestOptions", "Response", "user_agent"]
@@ -83,7 +90,7 @@ class HttpClient:
     ) -> None:
         self._http = http
         agent = user_agent(http)
-        self._trusted = {_trusted_origin(u) for u in trusted_urls if u}
+        self._trusted = {_trusted_endpoint(u) for u in trusted_urls if u}
         self._exempt = {_host_key(h) for h in http.robots_exempt_hosts if h.strip()}
         self._guard = UrlGuard(allow_private=http.allow_private_networks, resolver=resolver)
         self._limiter = HostLimiter(
@@ -141,8 +148,8 @@ class HttpClient:
         await self._api.aclose()
 
     def is_trusted(self, url: httpx.URL) -> bool:
-        """True when url's scheme, host and port are those of a configured endpoint."""
-        return origin(url) in self._trusted
+        """True when url's scheme, host, port and path are those of a configured endpoint."""
+        return endpoint(url) in self._trusted
 
     async def get(self, url: str, **options: Unpack[RequestOptions]) -> Response:
         return await self.request("GET", url, **options)
@@ -211,6 +218,7 @@ class HttpClient:
         if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
             method, data = "GET", None
         same_origin = origin(target) == origin(hop.url)
+        same_endpoint = endpoint(target) == endpoint(hop.url)
         return replace(
             hop,
             method=method,
@@ -218,7 +226,7 @@ class HttpClient:
             data=data,
             # Caller headers may hold credentials: they stay with the origin they were meant for.
             headers=hop.headers if same_origin else {},
-            trusted=self.is_trusted(target) or (hop.trusted and same_origin),
+            trusted=hop.trusted and (same_endpoint or self.is_trusted(target)),
         )
 
     async def _admit(self, hop: Hop, *, robots: bool) -> RobotsState:
@@ -262,9 +270,9 @@ class HttpClient:
         return answer
 
 
-def _trusted_origin(url: str) -> Origin:
+def _trusted_endpoint(url: str) -> Endpoint:
     try:
-        return origin(parse_url(url))
+        return endpoint(parse_url(url))
     except UnsafeURLError as exc:
         raise ConfigError("trusted endpoints", None, f"not an http(s) URL: {exc.url}") from exc
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from monitor.errors import CircuitOpen, FetchError, ResponseTooLarge, UnsafeURLError
+from monitor.errors import CircuitOpen, FetchError, FetchTimeout, ResponseTooLarge, UnsafeURLError
 from monitor.log import get_logger
 from monitor.net.body import ACCEPT_ENCODING, read_body
 from monitor.net.cache import ValidatorCache
@@ -89,7 +89,8 @@ class Exchanger:
                 raise UnsafeURLError(shown, exc.message) from exc
             except _TRANSIENT as exc:
                 if last:
-                    raise FetchError(shown, _describe(exc)) from exc
+                    timed_out = isinstance(exc, TimeoutError | httpx.TimeoutException)
+                    raise (FetchTimeout if timed_out else FetchError)(shown, _describe(exc)) from exc
                 delay = backoff_delay(attempt, self._http.backoff_base, self._http.backoff_max)
                 reason = _describe(exc)
             except httpx.HTTPError as exc:

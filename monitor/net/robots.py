@@ -18,6 +18,7 @@ from protego import Protego
 
 from monitor.errors import CircuitOpen, FetchError
 from monitor.log import get_logger
+from monitor.net.charset import decode
 from monitor.net.urls import Origin, loggable, origin
 
 log = get_logger(__name__)
@@ -53,7 +54,8 @@ class RobotsRules:
 
 def parse_rules(body: bytes, agent: str, expires: float) -> RobotsRules:
     """Rules of a fetched robots.txt; unreadable content is treated as no rules at all."""
-    text = body.decode("utf-8", errors="replace").lstrip("\ufeff")
+    # RFC 9309: robots.txt is UTF-8 (a byte-order mark aside), whatever the server declares.
+    text = decode(body, "text/plain; charset=utf-8").text.lstrip("\ufeff")
     try:
         parser = Protego.parse(text)
         delay = parser.crawl_delay(agent)

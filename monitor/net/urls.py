@@ -15,6 +15,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _SHOWN_MAX = 300
 
 Origin = tuple[str, str, int]
+Endpoint = tuple[str, str, int, str]
 
 
 def parse_url(raw: str, params: Mapping[str, str] | None = None) -> httpx.URL:
@@ -40,8 +41,14 @@ def check_scheme(url: httpx.URL) -> None:
 
 
 def origin(url: httpx.URL) -> Origin:
-    """scheme, host and port (the default port filled in): what robots.txt and trust are keyed by."""
+    """scheme, host and port (the default port filled in): what robots.txt is keyed by."""
     return (url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme, 0))
+
+
+def endpoint(url: httpx.URL) -> Endpoint:
+    """scheme, host, port and path as sent (query ignored): what endpoint trust is keyed by."""
+    path = url.raw_path.split(b"?", 1)[0].decode("ascii", errors="replace") or "/"
+    return (*origin(url), path)
 
 
 def loggable(url: httpx.URL | str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
@@ -33,6 +34,7 @@ def compose(
     html: str,
     *,
     headers: Mapping[str, str] | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message (plain text first, HTML preferred), UTF-8 throughout."""
     message = EmailMessage()
@@ -43,7 +45,7 @@ def compose(
         message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = sender.rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = message_id or make_msgid(domain=domain)
     # RFC 3834: tells mail servers not to send vacation replies back.
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (headers or {}).items():
@@ -51,6 +53,20 @@ def compose(
     message.set_content(plain, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     return message
+
+
+def stable_message_id(alert: Alert, sender: str | None) -> str:
+    """The Message-ID of every send of one queued alert: a resend after a crash carries the same one.
+
+    Derived from the outbox key, with the observation's time and identity mixed in so that two
+    databases (a test copy, another office) sending from one domain never share an id.
+    """
+    finding = alert.payload.get("finding")
+    identity = finding.get("identity") if isinstance(finding, dict) else None
+    seed = "\n".join((alert.key, str(alert.payload.get("observed_at") or ""), str(identity or "")))
+    digest = hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:32]
+    domain = sender.rpartition("@")[2] if sender and "@" in sender else ""
+    return f"<{digest}@{domain or 'monitor.invalid'}>"
 
 
 class EmailChannel:
@@ -82,14 +98,34 @@ class EmailChannel:
         return list(self.settings.recipients)
 
     def compose(
-        self, subject: str, plain: str, html: str, *, headers: Mapping[str, str] | None = None
+        self,
+        subject: str,
+        plain: str,
+        html: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        message_id: str | None = None,
     ) -> EmailMessage:
         if not self.configured or self.settings.sender is None:
             raise NotifyError(text("error.not_configured", self.lang))
-        return compose(self.settings.sender, self.destination(), subject, plain, html, headers=headers)
+        return compose(
+            self.settings.sender,
+            self.destination(),
+            subject,
+            plain,
+            html,
+            headers=headers,
+            message_id=message_id,
+        )
 
     async def send(self, alert: Alert) -> None:
-        message = self.compose(alert.subject, alert.text, alert.html, headers={"X-Monitor-Key": alert.key})
+        message = self.compose(
+            alert.subject,
+            alert.text,
+            alert.html,
+            headers={"X-Monitor-Key": alert.key},
+            message_id=stable_message_id(alert, self.settings.sender),
+        )
         await self.send_message(message)
 
     async def send_message(self, message: EmailMessage) -> None:

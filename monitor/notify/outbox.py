@@ -28,7 +28,10 @@ log = get_logger(__name__)
 
 ALERT_MAX_ATTEMPTS = 5
 # A row left "sending" this long belongs to a process that died mid-send: it becomes failed (retried).
-STALE_CLAIM = timedelta(minutes=15)
+# Longer than a live send takes (SMTP and webhook timeouts are 30 s and 10 s per step), short enough
+# that an alert held by a killed process goes out on the next run. A rare resend is recognisable:
+# e-mails keep their Message-ID, webhooks their Idempotency-Key (both from the dedupe_key).
+STALE_CLAIM = timedelta(minutes=2)
 OPEN = ("pending", "failed")
 SENDING = "sending"
 

@@ -199,6 +199,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "webhook {url} trả lời HTTP {status}",
         "the webhook {url} answered HTTP {status}",
     ),
+    "scan.unreadable_pages": (
+        "Trang không đọc được: {count} ({detail})",
+        "Pages not read: {count} ({detail})",
+    ),
+    "finding.page": ("Trang", "Page"),
     "error.webhook_failed": (
         "không gửi được tới webhook {url}: {detail}",
         "cannot reach the webhook {url}: {detail}",
@@ -259,6 +264,20 @@ RUN_STATUS: dict[str, tuple[str, str]] = {
     "failed": ("lỗi", "failed"),
     "skipped": ("không chạy", "skipped"),
     "running": ("chưa kết thúc", "unfinished"),
+}
+
+# monitor.page_state codes: what became of reading a finding's page.
+PAGE_STATES: dict[str, tuple[str, str]] = {
+    "read": ("đã đọc", "read"),
+    "blocked": ("bị chặn", "blocked"),
+    "robots": ("robots.txt không cho phép", "disallowed by robots.txt"),
+    "too_large": ("quá lớn", "too large"),
+    "timeout": ("quá thời gian", "timed out"),
+    "unsafe_redirect": ("chuyển hướng không an toàn", "unsafe redirect"),
+    "parse_limit": ("quá giới hạn phân tích", "over the parsing limit"),
+    "failed": ("lỗi", "failed"),
+    "gone": ("không còn tồn tại", "gone"),
+    "not_fetched": ("không truy cập", "not fetched"),
 }
 
 ZONES: dict[str, tuple[str, str]] = {"Asia/Ho_Chi_Minh": ("giờ Việt Nam", "Vietnam time")}

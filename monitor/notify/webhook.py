@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import httpx
 
+from monitor.display import json_text
 from monitor.errors import NotifyError
 from monitor.i18n import Language
 from monitor.log import get_logger, mask_text
@@ -53,7 +52,8 @@ class WebhookChannel:
         return [mask_text(self.url)]
 
     async def send(self, alert: Alert) -> None:
-        body = json.dumps(alert.payload, ensure_ascii=False).encode("utf-8")
+        # Bidi and other invisible characters of a hostile name go out as \uXXXX escapes.
+        body = json_text(alert.payload).encode("utf-8")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": self.user_agent,

@@ -9,21 +9,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, Generic, Literal, Self, TypeVar
 
-from selectolax.lexbor import LexborHTMLParser
-
 from monitor.candidates import Sighting, clean_text, keep_text
 from monitor.errors import (
     BlockedError,
     FetchError,
     HTTPStatusError,
     ParseError,
+    ParseLimitExceeded,
     RobotsDisallowed,
     SourceError,
     UnsafeURLError,
 )
+from monitor.html_guard import parse_html
 from monitor.i18n import Language, tr
-from monitor.log import get_logger, mask_text
+from monitor.log import get_logger
 from monitor.queries import Query, plan
+from monitor.redact import scrub
 from monitor.settings import BrandSettings, SourceSettings
 
 if TYPE_CHECKING:
@@ -79,7 +80,11 @@ def plain_text(fragment: str, limit: int = MAX_SNIPPET_CHARS) -> str:
     """Text of an HTML fragment (engines mark matches with <strong>/<b>), entities decoded."""
     if "<" not in fragment and "&" not in fragment:
         return clean_text(fragment, limit)
-    return clean_text(LexborHTMLParser(fragment).text(separator="", strip=False), limit)
+    try:
+        tree = parse_html(fragment)
+    except ParseLimitExceeded:  # hostile markup in a snippet: dropped rather than parsed
+        return ""
+    return clean_text(tree.text(separator="", strip=False), limit)
 
 
 def make_hit(title: object, url: object, snippet: object) -> Hit | None:
@@ -191,6 +196,10 @@ class SearchSource(ABC, Generic[S]):
 
     def tr(self, vi: str, en: str) -> str:
         return tr(vi, en, self.lang)
+
+    def scrub(self, text: str) -> str:
+        """Upstream text without this source's key or URL secrets: engines echo keys in errors."""
+        return scrub(text, self.settings.secret_values())
 
     def start_run(self) -> None:
         """Forget state kept from an earlier run (paging tokens, quota notes)."""
@@ -304,18 +313,17 @@ class SearchSource(ABC, Generic[S]):
         try:
             page = await self.search(query)
         except (BlockedError, RobotsDisallowed) as exc:
+            message = self.scrub(exc.message)
             tally.blocked += 1
-            tally.note(exc.message)
-            log.warning("search_source_blocked", source=self.key, reason=mask_text(exc.message))
+            tally.note(message)
+            log.warning("search_source_blocked", source=self.key, reason=message)
             return True
         except (FetchError, ParseError, SourceError) as exc:
-            message = exc.message if isinstance(exc, FetchError) else str(exc)
+            message = self.scrub(exc.message if isinstance(exc, FetchError) else str(exc))
             tally.failed += 1
             tally.consecutive_failures += 1
             tally.note(message)
-            log.warning(
-                "search_query_failed", source=self.key, error=type(exc).__name__, reason=mask_text(message)
-            )
+            log.warning("search_query_failed", source=self.key, error=type(exc).__name__, reason=message)
             return isinstance(exc, UnsafeURLError) or tally.consecutive_failures >= MAX_CONSECUTIVE_FAILURES
         except Exception as exc:
             # A bug in one source must not end the scan: it shows as failed, with the traceback logged.
@@ -329,7 +337,7 @@ class SearchSource(ABC, Generic[S]):
         if page.coverage:
             tally.degraded += 1
             tally.coverage_blocked = tally.coverage_blocked or page.coverage_blocked
-            tally.note(page.coverage)
+            tally.note(self.scrub(page.coverage))
         else:
             tally.clean += 1
         offset = seen.get(query.text, 0)
@@ -353,7 +361,7 @@ class SearchSource(ABC, Generic[S]):
                 f"{answered}/{tally.planned} truy vấn có trả lời, {attempted} đã thử",
                 f"{answered}/{tally.planned} queries answered, {attempted} tried",
             )
-            reason = mask_text("; ".join([*tally.problems[:3], counts]))
+            reason = self.scrub("; ".join([*tally.problems[:3], counts]))
         result = SourceResult(
             key=self.key,
             status=status,
@@ -361,7 +369,7 @@ class SearchSource(ABC, Generic[S]):
             results=len(sightings),
             reason=reason,
             sightings=sightings,
-            warnings=self.warnings(),
+            warnings=[self.scrub(warning) for warning in self.warnings()],
         )
         log.info(
             "search_source_done",

@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.candidates import unwrap_redirect
-from monitor.errors import BlockedError, ParseError
+from monitor.errors import BlockedError, ParseError, ParseLimitExceeded
+from monitor.html_guard import parse_html
 from monitor.queries import Query
 from monitor.settings import DuckDuckGoSettings
 from monitor.sources.base import Hit, Page, SearchSource, make_hit
@@ -43,7 +44,10 @@ def parse_page(markup: str, status: int = 200, base_url: str = BASE_URL) -> DdgP
     """Classify and parse an html.duckduckgo.com answer (2015 to 2026 layouts)."""
     if status in BLOCK_STATUSES:
         return DdgPage("blocked", reason=f"HTTP {status}")
-    tree = LexborHTMLParser(markup)
+    try:
+        tree = parse_html(markup)
+    except ParseLimitExceeded:  # markup too deep or too large to parse: a page not recognised
+        return DdgPage("unknown", reason="parse_limit")
     if any(tree.css_first(selector) is not None for selector in _CHALLENGE_SELECTORS):
         return DdgPage("blocked", reason="challenge")
     hits = _hits(tree, base_url)

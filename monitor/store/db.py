@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import monitor
 from monitor.errors import ConfigError, DatabaseError
+from monitor.storage_errors import database_failure, database_reason
 
 
 def migrations_dir() -> Path:
@@ -69,13 +70,22 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error.
+
+    Driver errors of the store itself (locked, read-only, full, I/O, unreachable) leave as one
+    DatabaseAccessError naming the database; other errors pass through unchanged.
+    """
     session = factory()
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        # A dead connection cannot roll back: the error that got us here is the one to report.
+        with suppress(SQLAlchemyError):
+            session.rollback()
+        if isinstance(exc, DBAPIError) and (isinstance(exc, OperationalError) or database_reason(exc)):
+            bind = factory.kw.get("bind")
+            raise database_failure(exc, bind.url if isinstance(bind, Engine) else None) from exc
         raise
     finally:
         session.close()
@@ -94,7 +104,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         command.upgrade(alembic_config(engine), revision)
         return current_revision(engine)
     except OperationalError as exc:
-        raise DatabaseError(f"cannot reach the database: {_short(exc)}") from exc
+        raise database_failure(exc, engine.url) from exc
     except SQLAlchemyError as exc:
         raise DatabaseError(f"migration failed: {_short(exc)}") from exc
 

@@ -31,6 +31,9 @@ class FindingData:
     page: str = "not_fetched"
     content_hash: str | None = None
     evidence_sha256: str | None = None
+    # monitor.page_state code of this scan's page check, and why the page was not read.
+    page_state: str | None = None
+    page_note: str | None = None
 
     def seen(self) -> Seen:
         return Seen(
@@ -69,6 +72,8 @@ def snapshot(finding: Finding) -> FindingData:
         signals=list(finding.signals),
         sources=frozenset(finding.sources),
         content_hash=finding.content_hash,
+        page_state=finding.page_state,
+        page_note=finding.page_note,
     )
 
 
@@ -112,6 +117,8 @@ class FindingRepository:
                 sources=sorted(data.sources),
                 first_seen_at=now,
                 last_changed_at=now,
+                page_state=data.page_state,
+                page_note=data.page_note,
                 **self._current(data),
             )
             self.session.add(finding)
@@ -119,6 +126,7 @@ class FindingRepository:
             return finding, self._observe(finding, "new", data, scan_id, now)
         finding.last_seen_at = now
         finding.sources = sorted(set(finding.sources) | data.sources)
+        self._note_page(finding, data.page_state, data.page_note)
         if change.outcome == "taken_down":
             finding.status = "taken_down"
             finding.last_changed_at = now
@@ -134,6 +142,20 @@ class FindingRepository:
             finding.last_changed_at = now
             return finding, self._observe(finding, change.outcome, data, scan_id, now)
         return finding, None
+
+    def note_page(self, brand: str, identity: str, state: str, note: str | None) -> Finding | None:
+        """Record a page check that changes nothing else (a failed re-check keeps the old state)."""
+        finding = self.get(brand, identity)
+        if finding is not None:
+            self._note_page(finding, state, note)
+        return finding
+
+    @staticmethod
+    def _note_page(finding: Finding, state: str | None, note: str | None) -> None:
+        # A scan that did not try the page leaves the last check's state in place.
+        if state is None or (state == "not_fetched" and finding.page_state is not None):
+            return
+        finding.page_state, finding.page_note = state, note
 
     def apply_absence(
         self, brand: str, change: Change, scan_id: int | None, now: datetime | None = None

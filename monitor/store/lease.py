@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, text, true, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from monitor.errors import DatabaseError
 from monitor.log import get_logger
 from monitor.store.db import session_factory, session_scope
 from monitor.store.schema import DaemonState, utcnow
@@ -24,6 +25,24 @@ ADVISORY_KEY = 0x6D6F6E69
 
 def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_gone(holder: str) -> bool:
+    """True only when `holder` (a holder_id) was a process on this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid_text, _, _token = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's process: only its heartbeat can tell
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, owned by another user
+    return False
 
 
 class Lease:
@@ -67,7 +86,7 @@ class Lease:
                     .execution_options(synchronize_session=False)
                 )
                 return bool(getattr(result, "rowcount", 0))
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, DatabaseError) as exc:
             log.warning("lease_renew_failed", error=str(exc).splitlines()[0])
             return False
 
@@ -80,7 +99,7 @@ class Lease:
                     .values(state="stopped", expires_at=utcnow(), next_runs={})
                     .execution_options(synchronize_session=False)
                 )
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, DatabaseError) as exc:
             log.warning("lease_release_failed", error=str(exc).splitlines()[0])
         finally:
             self._advisory_unlock()

@@ -77,6 +77,10 @@ class Scan(Base):
     brands: Mapped[list[Any]] = mapped_column(default=list)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # host:pid:token of the process running it; the heartbeat is refreshed while it runs, so a
+    # scan is only closed as `interrupted` once its owner is gone (store/scan_lock.py).
+    owner: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None]
 
     source_runs: Mapped[list[SourceRun]] = relationship(back_populates="scan")
 
@@ -129,6 +133,10 @@ class Finding(Base):
     sources: Mapped[list[Any]] = mapped_column(default=list)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     misses: Mapped[int] = mapped_column(Integer, default=0)
+    # The last attempt to read its page: read | gone | blocked | timeout | ... (monitor.page_state);
+    # the note says why it was not read (reason code, HTTP status, URL asked).
+    page_state: Mapped[str | None] = mapped_column(String(24))
+    page_note: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -258,3 +266,16 @@ class DaemonState(Base):
     heartbeat_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     next_runs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class BrandLock(Base):
+    """Which process is scanning a brand: one scan per brand at a time across processes."""
+
+    __tablename__ = "scan_locks"
+
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # host:pid:token of the holder; NULL when free. A stale heartbeat or a dead holder frees it.
+    owner: Mapped[str | None] = mapped_column(String(255))
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    acquired_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]

@@ -100,3 +100,47 @@ def test_unknown_finding_is_a_clear_error(config: Path, db_url: str) -> None:
         cli, ["--config", str(config), "findings", "show", "99"], env={"MONITOR_DATABASE__URL": db_url}
     )
     assert result.exit_code != 0
+
+
+def test_show_tells_why_the_page_was_not_read(config: Path, db_url: str) -> None:
+    note = "too_large: https://www.youtube.com/@bhxhbd\x1b[31m"
+    engine = open_database(db_url)
+    with session_scope(session_factory(engine)) as session:
+        finding, _ = FindingRepository(session).apply_sighting(
+            Change("youtube:@bhxhbd", "new"),
+            FindingData(
+                brand="bhxh-binh-duong",
+                platform="youtube",
+                identity="youtube:@bhxhbd",
+                url="https://www.youtube.com/@bhxhbd",
+                name="BHXH Bình Dương hỗ trợ",
+                score=80,
+                verdict="impersonation",
+                page_state="too_large",
+                page_note=note,
+            ),
+            None,
+        )
+        assert finding is not None
+        shown_id = str(finding.id)
+    engine.dispose()
+    detail = invoke(config, db_url, "findings", "show", shown_id)
+    assert "Trang: quá lớn — too_large: https://www.youtube.com/@bhxhbd" in detail
+    assert "\x1b" not in detail
+    english = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "findings", "show", shown_id],
+        env={"MONITOR_DATABASE__URL": db_url, "MONITOR_LANG": "en"},
+        catch_exceptions=False,
+    )
+    assert "Page: too large — too_large: https://www.youtube.com/@bhxhbd" in english.output
+    data = json.loads(invoke(config, db_url, "findings", "show", shown_id, "--json"))
+    assert (data["page_state"], data["page_note"]) == ("too_large", note)
+    rows = json.loads(invoke(config, db_url, "findings", "list", "--json"))
+    assert [row["page_state"] for row in rows] == ["too_large"]
+
+
+def test_show_of_a_finding_without_a_page_check_has_no_page_line(config: Path, db_url: str) -> None:
+    seed(db_url)
+    detail = invoke(config, db_url, "findings", "show", "1")
+    assert "Trang:" not in detail

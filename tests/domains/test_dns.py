@@ -43,7 +43,7 @@ def server() -> Iterator[str]:
         yield address
 
 
-def _resolve(server: str, *names: str, timeout: float = 0.6) -> dict[str, DnsAnswer]:
+def _resolve(server: str, *names: str, timeout: float = 3.0) -> dict[str, DnsAnswer]:
     return asyncio.run(resolve_many(names, [server], concurrency=8, timeout=timeout))
 
 
@@ -116,7 +116,7 @@ def test_hostile_names_are_unknown_not_errors(server: str, name: str) -> None:
 
 def test_many_names_each_get_one_answer(server: str) -> None:
     names = [f"n{i}.example" for i in range(300)] + ["baohiemxahoi.com", "silent-bhxh.com"]
-    answers = asyncio.run(resolve_many(names, [server], concurrency=50, timeout=0.6))
+    answers = asyncio.run(resolve_many(names, [server], concurrency=50, timeout=3.0))
     assert set(answers) == set(names)
     assert sum(a.status == "nxdomain" for a in answers.values()) == 300
     assert answers["baohiemxahoi.com"].status == "registered"

@@ -118,7 +118,7 @@ def _run(
 ) -> LookalikeResult:
     port = world.base.rsplit(":", 1)[1]
     settings = DomainsSettings.model_validate(
-        {"nameservers": [world.dns], "timeout": 0.5, "tlds": ["com", "vn", "xyz"], **domains}
+        {"nameservers": [world.dns], "timeout": 3.0, "tlds": ["com", "vn", "xyz"], **domains}
     )
     crt = CrtshSettings(url=world.base + "/", max_queries=2, enabled=crtsh)
 

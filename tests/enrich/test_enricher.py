@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -119,7 +121,44 @@ def test_timeout_is_failed_not_gone(site: tuple[Site, str]) -> None:
     web, base = site
     web.slow.add("/bhxh")
     result = _run(f"{base}/bhxh", "web", timeout=0.3)
+    assert (result.outcome, result.reason, result.response) == ("failed", "timeout", None)
+
+
+def test_a_dropped_connection_is_a_fetch_error_not_a_timeout() -> None:
+    class Dropping(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                body = b"User-agent: *\nAllow: /\n"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.close_connection = True  # hang up without an answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Dropping)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = _run(f"http://127.0.0.1:{server.server_address[1]}/bhxh", "web")
+    finally:
+        server.shutdown()
+        server.server_close()
     assert (result.outcome, result.reason, result.response) == ("failed", "fetch_error", None)
+
+
+@pytest.mark.parametrize("platform", ["web", "telegram", "tiktok", "youtube", "facebook"])
+def test_markup_too_deep_to_parse_is_a_failed_page(site: tuple[Site, str], platform: str) -> None:
+    web, base = site
+    web.pages["/bhxh"] = HTMLResponse("<html><body>" + "<div>" * 5_000 + "Zalo 0901234567")
+    result = _run(f"{base}/bhxh", platform, snippet="Zalo 0907654321")
+    assert (result.outcome, result.reason, result.http_status) == ("failed", "parse_limit", 200)
+    # The answer is kept for the evidence archive; only the search snippet's signals are known.
+    assert result.response is not None
+    assert result.signals == ["phone:0907654321", "zalo:0907654321"]
 
 
 def test_unreachable_host_is_never_gone() -> None:

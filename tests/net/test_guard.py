@@ -183,9 +183,10 @@ def test_every_redirect_hop_is_checked() -> None:
 
             async def go() -> list[str]:
                 refused = []
-                # The outer peer is a configured endpoint; where it redirects to is not.
+                # The outer paths are configured endpoints; where they redirect to is not.
                 settings = HttpSettings(**FAST)
-                async with HttpClient.from_settings(settings, trusted_urls=[outer_base]) as client:
+                endpoints = [outer_base + path for path in targets]
+                async with HttpClient.from_settings(settings, trusted_urls=endpoints) as client:
                     for path in targets:
                         with pytest.raises(UnsafeURLError):
                             await client.get(outer_base + path)
@@ -202,7 +203,9 @@ def test_trusted_endpoint_on_loopback_works_without_allowing_private_networks() 
     with serve(peer.app()) as base:
 
         async def go() -> int:
-            async with HttpClient.from_settings(HttpSettings(**FAST), trusted_urls=[base + "/"]) as client:
+            async with HttpClient.from_settings(
+                HttpSettings(**FAST), trusted_urls=[base + "/search"]
+            ) as client:
                 response = await client.get(base + "/search", params={"q": "bhxh"})
                 return response.status
 

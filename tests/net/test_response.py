@@ -1,4 +1,4 @@
-"""Response: text decoding, JSON parsing and the status-to-error mapping."""
+"""Response: text decoding (hostile charsets included), JSON parsing and the status-to-error mapping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.errors import BlockedError, HTTPStatusError, ParseError
-from monitor.net.response import Response, sniff_charset
+from monitor.net.charset import sniff, web_codec
+from monitor.net.response import Response
 
 
 def _response(body: bytes, status: int = 200, content_type: str | None = None) -> Response:
@@ -38,8 +39,11 @@ LEGACY = "Cà phê Bình"
         (
             b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">caf\xe9',
             None,
-            "iso8859-1",
+            "cp1252",  # WHATWG reads every latin-1 label as windows-1252
         ),
+        (VI.encode("cp1258", "replace"), "text/html; charset=windows-1258", "cp1258"),
+        (b"x", "text/html; charset=x-mac-cyrillic", "mac-cyrillic"),
+        (b"x", "text/html; charset=utf-16", "utf-16-le"),
         (b'<meta charset="utf-16">' + VI.encode(), None, "utf-8"),
         (codecs.BOM_UTF8 + VI.encode(), "text/html; charset=latin-1", "utf-8-sig"),
         (VI.encode(), "text/html; charset=no-such-charset", "utf-8"),
@@ -47,7 +51,68 @@ LEGACY = "Cà phê Bình"
     ],
 )
 def test_charset_is_found_where_browsers_look(body: bytes, content_type: str | None, charset: str) -> None:
-    assert sniff_charset(content_type, body) == charset
+    assert sniff(content_type, body).name == charset
+
+
+# Codecs that are no web text encoding: the bytes codecs made text() raise, the others read garbage.
+HOSTILE = [
+    "rot13",
+    "rot_13",
+    "base64",
+    "base_64",
+    "hex",
+    "zlib",
+    "zip",
+    "bz2",
+    "uu",
+    "quopri",
+    "idna",
+    "punycode",
+    "raw-unicode-escape",
+    "unicode_escape",
+    "undefined",
+    "utf-7",
+    "utf-32",
+    "cp037",
+    "hz",
+    "mbcs",
+]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_non_text_charsets_are_refused(label: str) -> None:
+    assert web_codec(label) is None
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+@pytest.mark.parametrize("where", ["header", "meta", "http-equiv"])
+def test_hostile_charset_is_read_as_utf8_and_the_fallback_is_visible(label: str, where: str) -> None:
+    markup = f"<title>{VI}</title> caf\xe9 \udcff".encode("utf-8", "surrogateescape")
+    content_type = "text/html"
+    if where == "header":
+        content_type = f"text/html; charset={label}"
+    elif where == "meta":
+        markup = f'<meta charset="{label}">'.encode() + markup
+    else:
+        markup = f'<meta http-equiv="Content-Type" content="text/html; charset={label}">'.encode() + markup
+    response = _response(markup, content_type=content_type)
+    text = response.text()
+    assert f"<title>{VI}</title>" in text
+    assert text.endswith(" caf\xe9 \ufffd")
+    assert response.charset_note == f"unsupported_charset:{label.lower()}"
+
+
+def test_a_refused_header_charset_gives_way_to_the_meta_one() -> None:
+    body = b'<meta charset="windows-1252">' + LEGACY.encode("cp1252")
+    response = _response(body, content_type="text/html; charset=rot13")
+    assert response.text().endswith(LEGACY)
+    assert response.charset_note == "unsupported_charset:rot13"
+
+
+def test_supported_and_absent_charsets_leave_no_note() -> None:
+    assert _response(VI.encode(), content_type="text/html; charset=utf-8").charset_note == ""
+    assert _response(VI.encode()).charset_note == ""
+    assert _response(b'<meta charset="utf-16">' + VI.encode()).charset_note == ""
 
 
 def test_text_decodes_declared_charsets_and_never_raises() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,9 +13,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.notify.alerts import Channel
+from monitor.notify.alerts import Alert, Channel
 from monitor.notify.email import EmailChannel
-from monitor.notify.outbox import DeliveryReport, deliver_pending, enqueue_alerts
+from monitor.notify.outbox import STALE_CLAIM, DeliveryReport, deliver_pending, enqueue_alerts
 from monitor.notify.webhook import WebhookChannel
 from monitor.settings import AlertSettings, WebhookSettings
 from monitor.store.db import make_engine, open_database, session_factory, session_scope
@@ -207,3 +208,74 @@ def test_a_row_is_claimed_by_one_caller_only(factory: sessionmaker[Session]) -> 
         assert not claim(session, row.id, "pending", 0, utcnow())
     [row] = rows(factory)
     assert (row.status, row.attempts) == ("sending", 1)
+
+
+class _Killed(BaseException):
+    """What kill -9 looks like to the outbox: the process stops before recording the outcome."""
+
+
+class CrashAfterSend:
+    """The real channel delivers, then the process dies before the row is marked sent."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+
+    @property
+    def name(self) -> str:
+        return self.channel.name
+
+    def destination(self) -> list[str]:
+        return self.channel.destination()
+
+    async def send(self, alert: Alert) -> None:
+        await self.channel.send(alert)
+        raise _Killed
+
+
+def test_a_resend_after_a_crash_is_recognisable_and_waits_only_the_short_hold(
+    factory: sessionmaker[Session], db_url: str
+) -> None:
+    assert timedelta(minutes=2) >= STALE_CLAIM
+    [pair] = scan(factory, [data()], T0)
+    hook = Hook()
+    with smtp_server() as server, serve(hook.app()) as base:
+        alerts = AlertSettings(webhook=WebhookSettings(url=f"{base}/hook"))
+        keys = enqueue(factory, [pair], alerts)
+        mail = EmailChannel.from_settings(settings(db_url, port=server.port).email)
+        webhook = WebhookChannel(f"{base}/hook")
+        for channel in (mail, webhook):
+            with pytest.raises(_Killed):
+                deliver(factory, [CrashAfterSend(channel)])
+        assert {n.status for n in rows(factory)} == {"sending"}
+        # Claimed a minute ago: still held by the (dead) sender, nothing goes out twice yet.
+        claim_age(factory, timedelta(minutes=1))
+        assert deliver(factory, [mail, webhook]).sent == 0
+        # Three minutes: past the hold, released and sent again (a 15-minute hold kept them).
+        claim_age(factory, timedelta(minutes=3))
+        again = deliver(factory, [mail, webhook])
+    assert again.sent == 2
+    assert all((n.status, n.attempts) == ("sent", 2) for n in rows(factory))
+    first, second = (m.message for m in server.mailbox.messages)
+    assert first["Message-ID"] == second["Message-ID"]
+    assert re.fullmatch(r"<[0-9a-f]{32}@bhxh-bd\.example\.vn>", str(first["Message-ID"]))
+    assert first["X-Monitor-Key"] == second["X-Monitor-Key"] == keys[0]
+    (headers1, body1), (headers2, body2) = hook.received
+    assert headers1["idempotency-key"] == headers2["idempotency-key"] == keys[1]
+    assert body1 == body2
+
+
+def test_each_alert_has_its_own_message_id(factory: sessionmaker[Session], db_url: str) -> None:
+    pairs = scan(factory, [data(), data("facebook:page:second", "BHXH Bình Dương 2")], T0)
+    enqueue(factory, pairs, EMAIL_ONLY)
+    with smtp_server() as server:
+        deliver(factory, [EmailChannel.from_settings(settings(db_url, port=server.port).email)])
+    ids = {str(m.message["Message-ID"]) for m in server.mailbox.messages}
+    assert len(ids) == 2
+
+
+def claim_age(factory: sessionmaker[Session], age: timedelta) -> None:
+    """Make every live claim `age` old, as if its sender had died that long ago."""
+    with session_scope(factory) as session:
+        session.execute(
+            update(Notification).where(Notification.status == "sending").values(sent_at=utcnow() - age)
+        )

@@ -58,3 +58,17 @@ def test_unreachable_and_masked_token() -> None:
     assert str(caught.value).startswith("cannot reach the webhook")
     assert "s3cret" not in str(caught.value)
     assert "s3cret" not in channel.destination()[0]
+
+
+def test_bidi_and_format_characters_arrive_escaped() -> None:
+    hook = Hook()
+    name = "Bảo hiểm \u202emoc.koobecaf\u202c \u2066x\u2069\u200e\u200f\u061c\u2028\u2029\u200b\ufeff"
+    with serve(hook.app()) as base:
+        asyncio.run(WebhookChannel(f"{base}/hook").send(alert(name)))
+    [(_, body)] = hook.received
+    raw = body.decode("utf-8")
+    for escaped in ("\\u202e", "\\u202c", "\\u2066", "\\u2069", "\\u200e", "\\u200f", "\\u061c", "\\u2028"):
+        assert escaped in raw
+    assert not any(ch in raw for ch in "\u202e\u202c\u2066\u2069\u200e\u200f\u061c\u2028\u2029\u200b\ufeff")
+    assert "Bảo hiểm" in raw  # letters stay readable UTF-8
+    assert json.loads(raw)["finding"]["name"] == name

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 from monitor.store.db import make_engine, open_database
-from monitor.store.lease import Lease, read_state
+from monitor.store.lease import Lease, holder_gone, holder_id, read_state
 from monitor.store.schema import utcnow
 
 
@@ -47,3 +50,17 @@ def test_expired_lease_of_a_dead_holder_is_taken_over(db_url: str) -> None:
     finally:
         alive.release()
         other_engine.dispose()
+
+
+def test_holder_gone_only_for_a_dead_process_on_this_host() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        host = socket.gethostname()
+        assert not holder_gone(f"{host}:{child.pid}:aaaa1111")  # alive
+        assert not holder_gone(holder_id())  # ourselves
+        assert not holder_gone(f"another-{host}:{child.pid}:aaaa1111")  # elsewhere: only a heartbeat can tell
+        assert not holder_gone("not a holder")
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    assert holder_gone(f"{socket.gethostname()}:{child.pid}:aaaa1111")
