@@ -3,64 +3,100 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from monitor import __version__
-from monitor.commands.config import config_group
-from monitor.commands.context import CliContext
-from monitor.commands.db import db_group
-from monitor.commands.demo import demo_command
-from monitor.commands.digest import digest_command
-from monitor.commands.evidence import evidence_group
-from monitor.commands.findings import findings_group
-from monitor.commands.match import match_command
-from monitor.commands.run import run_command
-from monitor.commands.scan import scan_command
-from monitor.commands.status import status_command
+from monitor.cli_i18n import click_state, localize_commands, restore_click, use_click_language
+from monitor.commands import LazyGroup
+from monitor.env import cli_env
 from monitor.errors import ConfigError, DatabaseAccessError, EvidenceWriteError, MonitorError
-from monitor.i18n import Language, tr, ui_language
-from monitor.log import configure, mask_text
-from monitor.settings import cli_env
-from monitor.storage_errors import STORAGE_EXIT, database_failure, database_reason, describe
+from monitor.i18n import Language, choose_language, requested_language, tr, ui_language
+
+if TYPE_CHECKING:
+    from monitor.commands.context import CliContext
+
+# Only what `monitor --help` needs is imported here: the commands (and with them the database,
+# HTTP and matching libraries) are imported when one runs, the logging and storage helpers when used.
 
 # The command line's context, so that errors printed after the command ended honour --lang.
 _CURRENT: ContextVar[CliContext | None] = ContextVar("monitor_cli_context", default=None)
 
-COMMANDS: tuple[click.Command, ...] = (
-    config_group,
-    db_group,
-    demo_command,
-    digest_command,
-    evidence_group,
-    findings_group,
-    match_command,
-    run_command,
-    scan_command,
-    status_command,
-)
+
+class MonitorGroup(LazyGroup):
+    """The root group: picks the run's language before Click parses, so help and errors use it."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        valued = [
+            opt
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag
+            for opt in param.opts
+        ]
+        lang = requested_language(sys.argv[1:] if args is None else args, valued)
+        previous, click_before = choose_language(lang), click_state()
+        use_click_language(lang)
+        localize_commands(self, lang)
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            # Standalone, Click has printed everything by now; otherwise main() below prints the
+            # error in this language after the run returns, and the process ends.
+            if standalone_mode:
+                choose_language(previous)
+                restore_click(click_before)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            # A command loaded (or built by another caller) after the run began shows the run's language.
+            localize_commands(command, ui_language())
+        return command
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from monitor import __version__
+
+    click.echo(tr("monitor, phiên bản ", "monitor, version ") + __version__)
+    ctx.exit()
 
 
 @click.group(
+    cls=MonitorGroup,
     help=tr(
         "Giám sát tài khoản và trang web mạo danh cơ quan nhà nước.",
         "Watches for accounts and sites impersonating a public office.",
     ),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, "--version", prog_name="monitor")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help=tr("Hiện phiên bản rồi thoát.", "Show the version and exit."),
+)
 @click.option(
     "--config",
     "config",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help=tr(
-        "Tệp cấu hình (mặc định: MONITOR_CONFIG hoặc config/monitor.toml).",
-        "Config file (default: MONITOR_CONFIG or config/monitor.toml).",
+        "Tệp cấu hình (mặc định: MONITOR_CONFIG, ./monitor.toml, ./config/monitor.toml, mặc định của gói).",
+        "Config file (default: MONITOR_CONFIG, ./monitor.toml, ./config/monitor.toml, package defaults).",
     ),
 )
 @click.option(
@@ -85,13 +121,12 @@ COMMANDS: tuple[click.Command, ...] = (
 def cli(
     ctx: click.Context, config: Path | None, log_format: str, log_level: str, lang: Language | None
 ) -> None:
+    from monitor.commands.context import CliContext
+    from monitor.log import configure
+
     configure(log_format, log_level)  # type: ignore[arg-type]
     ctx.obj = CliContext(config=config, lang=lang or ui_language())
     _CURRENT.set(ctx.obj)
-
-
-for _command in COMMANDS:
-    cli.add_command(_command)
 
 
 def main() -> None:
@@ -107,20 +142,39 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ConfigError as exc:
+        from monitor.log import mask_text
+
         click.echo(tr("Lỗi cấu hình: ", "Configuration error: ", _language()) + mask_text(str(exc)), err=True)
         sys.exit(2)
     except (DatabaseAccessError, EvidenceWriteError) as exc:
         _storage_failed(exc)
-    except DBAPIError as exc:
-        # A driver error that got past the store's session scope (a raw connection): same one line.
-        if not isinstance(exc, OperationalError) and database_reason(exc) is None:
-            raise
-        _storage_failed(database_failure(exc, _database_url()))
     except MonitorError as exc:
+        from monitor.log import mask_text
+
         click.echo(tr("Lỗi: ", "Error: ", _language()) + mask_text(str(exc)), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        failure = _driver_failure(exc)
+        if failure is None:
+            raise
+        _storage_failed(failure)
+
+
+def _driver_failure(exc: Exception) -> DatabaseAccessError | None:
+    """A driver error that got past the store's session scope (a raw connection), as a storage failure."""
+    if "sqlalchemy" not in sys.modules:  # nothing has touched a database
+        return None
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from monitor.storage_errors import database_failure, database_reason
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    if not isinstance(exc, OperationalError) and database_reason(exc) is None:
+        return None
+    return database_failure(exc, _database_url())
 
 
 def _language() -> Language:
@@ -136,6 +190,8 @@ def _database_url() -> str | None:
 
 def _storage_failed(exc: DatabaseAccessError | EvidenceWriteError) -> NoReturn:
     """The database or evidence folder failed: one line with the place and likely cause, exit 3."""
+    from monitor.storage_errors import STORAGE_EXIT, describe
+
     lang = _language()
     click.echo(tr("Lỗi lưu trữ: ", "Storage error: ", lang) + describe(exc, lang), err=True)
     sys.exit(STORAGE_EXIT)

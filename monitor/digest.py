@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -18,13 +17,13 @@ from monitor.diff import EVENT_KINDS
 from monitor.errors import NotifyError
 from monitor.i18n import Language
 from monitor.log import get_logger
-from monitor.notify.alerts import SILENCING_TRIAGE
 from monitor.notify.digest_mail import EVENT_SECTIONS, Digest, Section, render_digest, with_notes
 from monitor.notify.email import EmailChannel
 from monitor.notify.outbox import mark_failed, mark_sent, previous_observation, release_stale
 from monitor.notify.periods import DigestSlot, claim_digest, next_digest
-from monitor.notify.texts import EVENTS, label, text
-from monitor.notify.views import Item, changed_fields, make_item, source_health
+from monitor.notify.stories import Story, period_stories
+from monitor.notify.texts import text
+from monitor.notify.views import Item, make_item, source_health
 from monitor.settings import BrandSettings, Settings
 from monitor.store.db import session_scope
 from monitor.store.scans import ScanRepository
@@ -55,38 +54,6 @@ class DigestResult:
     error: str | None = None
     path: Path | None = None
     digest: Digest | None = None
-
-
-def _latest_per_finding(rows: Iterable[tuple[Observation, Finding]]) -> list[tuple[Observation, Finding]]:
-    latest: dict[int, tuple[Observation, Finding]] = {}
-    for observation, finding in rows:
-        latest[finding.id] = (observation, finding)
-    return sorted(latest.values(), key=lambda pair: pair[0].id)
-
-
-def _classify(session: Session, rows: Sequence[tuple[Observation, Finding]]) -> dict[str, list[Any]]:
-    """Events of the period into sections: (observation, finding, previous) per finding."""
-    by_event: dict[str, list[tuple[Observation, Finding]]] = {kind: [] for kind in EVENT_KINDS}
-    for observation, finding in rows:
-        by_event.setdefault(observation.event, []).append((observation, finding))
-    out: dict[str, list[Any]] = {key: [] for key in EVENT_SECTIONS}
-    review: dict[int, tuple[Observation, Finding, Observation | None]] = {}
-    for event in ("new", "changed", "reappeared"):
-        for observation, finding in _latest_per_finding(by_event[event]):
-            previous = previous_observation(session, observation) if event != "new" else None
-            renamed = "name" in changed_fields(previous, observation)
-            if finding.triage in SILENCING_TRIAGE and not renamed:
-                continue
-            if observation.verdict == "suspect":
-                if finding.triage == "untriaged":
-                    review[finding.id] = (observation, finding, previous)
-                continue
-            if observation.verdict == "impersonation" or (previous and previous.verdict == "impersonation"):
-                out[event].append((observation, finding, previous))
-    out["review"] = sorted(review.values(), key=lambda triple: triple[0].id)
-    ended = _latest_per_finding(by_event["gone"] + by_event["taken_down"])
-    out["ended"] = [(o, f, None) for o, f in ended if f.triage not in SILENCING_TRIAGE]
-    return out
 
 
 def _evidence(session: Session, finding_id: int) -> str | None:
@@ -121,26 +88,28 @@ def build_digest(
         )
         .order_by(Observation.id)
     ).all()
-    classified = _classify(session, [(o, f) for o, f in rows])
+    stories = period_stories([(o, f) for o, f in rows], lambda first: previous_observation(session, first))
+    classified = {key: stories.get(key, []) for key in EVENT_SECTIONS}
 
-    def items(triples: list[Any]) -> tuple[Item, ...]:
+    def items(section: list[Story]) -> tuple[Item, ...]:
         made = []
-        for observation, finding, previous in triples[:cap]:
+        for story in section[:cap]:
             item = make_item(
-                finding,
-                observation,
+                story.finding,
+                story.latest,
                 zone_name=zone_name,
                 lang=lang,
-                previous=previous,
-                evidence=_evidence(session, finding.id),
+                previous=story.baseline,
+                evidence=_evidence(session, story.finding.id),
             )
-            if observation.event in ("gone", "taken_down"):
-                item = with_notes(item, (label(EVENTS, observation.event, lang),))
-            made.append(item)
+            history = story.history(lang)
+            made.append(with_notes(item, (history,)) if history else item)
         return tuple(made)
 
     days = settings.digest.still_live_days
-    still = session.scalars(
+    # One card per finding: one that had news this period is told there, not again as still live.
+    told = {story.finding.id for section in classified.values() for story in section}
+    still_rows = session.scalars(
         select(Finding)
         .where(
             Finding.brand == brand.slug,
@@ -151,6 +120,7 @@ def build_digest(
         )
         .order_by(Finding.first_seen_at, Finding.id)
     ).all()
+    still = [finding for finding in still_rows if finding.id not in told]
     still_items = []
     for finding in still[:cap]:
         item = make_item(

@@ -5,25 +5,42 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import cache
 from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
 DISPLAY_ZONE = "Asia/Ho_Chi_Minh"
+PEOPLE_TIME = "%d/%m/%Y %H:%M"
 # C0/C1 controls, DEL, bidi overrides/isolates and line/paragraph separators: they can rewrite
 # what an officer sees in a terminal or a CSV cell, so they are shown as visible escapes.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
-def local_time(value: datetime | None, zone: str = DISPLAY_ZONE) -> str:
-    """'2026-11-24 14:30 (+07)' in the display zone; '' for None."""
+def zone_of(name: str) -> ZoneInfo:
+    """The named zone; Vietnam time when the name is unknown (display must never fail)."""
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo(DISPLAY_ZONE)
+
+
+def local_time(value: datetime | None, zone: str = DISPLAY_ZONE, empty: str = "") -> str:
+    """The one time format people read, in every language and channel: 'dd/mm/yyyy HH:MM' local time."""
     if value is None:
-        return ""
-    shown = value.astimezone(ZoneInfo(zone))
-    offset = shown.strftime("%z")
-    return f"{shown:%Y-%m-%d %H:%M} ({offset[:3]})"
+        return empty
+    return value.astimezone(zone_of(zone)).strftime(PEOPLE_TIME)
+
+
+def machine_time(value: datetime | None) -> str | None:
+    """The one time format programs read (JSON): ISO 8601 with its UTC offset; None stays None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:  # stored moments are UTC
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
 
 
 def safe_text(value: str, limit: int | None = 200) -> str:
@@ -33,6 +50,19 @@ def safe_text(value: str, limit: int | None = 200) -> str:
     if limit is not None and len(text) > limit:
         return text[: limit - 1] + "…"
     return text
+
+
+def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A plain text table: a header, a rule, then one line per row; columns two spaces apart.
+
+    Cells must already be one safe line each; the last column is not padded.
+    """
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for cells in (header, ["-" * width for width in widths], *rows):
+        padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths[:-1], strict=True)]
+        lines.append("  ".join([*padded, cells[-1]]).rstrip())
+    return lines
 
 
 @cache

@@ -166,11 +166,8 @@ class EvidenceArchive:
         if capture is not None and capture.finding_id is None:
             capture.finding_id = finding_id
 
-    def export(self, session: Session, finding_id: int, out: Path, tz: str = "Asia/Ho_Chi_Minh") -> Path:
-        """Write a finding's evidence files, SHA256SUMS and manifest.json into `out`."""
-        finding = session.get(Finding, finding_id)
-        if finding is None:
-            raise EvidenceError(f"no finding {finding_id}")
+    def captures(self, session: Session, finding_id: int) -> list[Capture]:
+        """The archived fetches of a finding's pages, oldest first (none for pages never fetched)."""
         hashes = {
             sha
             for sha in session.scalars(
@@ -178,13 +175,20 @@ class EvidenceArchive:
             )
             if sha
         }
-        captures = list(
+        return list(
             session.scalars(
                 select(Capture)
                 .where((Capture.finding_id == finding_id) | Capture.sha256.in_(hashes))
                 .order_by(Capture.first_fetched_at)
             )
         )
+
+    def export(self, session: Session, finding_id: int, out: Path, tz: str = "Asia/Ho_Chi_Minh") -> Path:
+        """Write a finding's evidence files, SHA256SUMS and manifest.json into `out`."""
+        finding = session.get(Finding, finding_id)
+        if finding is None:
+            raise EvidenceError(f"no finding {finding_id}")
+        captures = self.captures(session, finding_id)
         with _writing(out):
             out.mkdir(parents=True, exist_ok=True)
         zone = ZoneInfo(tz)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import structlog
@@ -55,7 +56,7 @@ def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -72,6 +73,35 @@ def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
     # Libraries are chatty at INFO; their warnings still come through.
     for name in ("httpx", "httpcore", "alembic", "apscheduler", "aiosmtpd", "mail.log"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+class _StderrHandler(logging.StreamHandler[Any]):
+    """Writes to sys.stderr as it is at each record: a live terminal display redirects it so that
+    log lines print above the display instead of through it."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        return None
+
+
+@contextmanager
+def terminal_logs(*, quiet: bool) -> Iterator[None]:
+    """While a live display runs: with `quiet`, only warnings and errors are logged; then as before."""
+    root = logging.getLogger()
+    before = root.level
+    if quiet:
+        root.setLevel(max(before, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.setLevel(before)
 
 
 def _identity(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

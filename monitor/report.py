@@ -23,6 +23,7 @@ class Progress(Protocol):
     def source_done(self, brand: str, result: SourceResult) -> None: ...
     def candidates(self, brand: str, count: int) -> None: ...
     def enriched(self, brand: str, done: int, total: int) -> None: ...
+    def names_resolved(self, brand: str, done: int, total: int) -> None: ...
 
 
 @dataclass
@@ -123,4 +124,7 @@ class NullProgress:
         return None
 
     def enriched(self, brand: str, done: int, total: int) -> None:
+        return None
+
+    def names_resolved(self, brand: str, done: int, total: int) -> None:
         return None

@@ -247,7 +247,13 @@ class Scanner:
             s.domains if not only or "domains" in only else s.domains.model_copy(update={"enabled": False})
         )
         crtsh = s.crtsh if not only or "crtsh" in only else s.crtsh.model_copy(update={"enabled": False})
-        result = await run_lookalikes(brand, domains, crtsh, client)
+        result = await run_lookalikes(
+            brand,
+            domains,
+            crtsh,
+            client,
+            progress=lambda done, total: self.progress.names_resolved(brand.slug, done, total),
+        )
         for run in bridge.as_results(result):
             self._record_run(report, brand.slug, run, started)
             self.progress.source_done(brand.slug, run)
@@ -321,9 +327,11 @@ class Scanner:
                         youtube_api_url=self.settings.sources.youtube.api_url,
                         tiktok_oembed_url=self.settings.sources.tiktok.oembed_url,
                     )
-                except MonitorError as exc:
-                    # One page must not end the scan: it is recorded as not read.
-                    log.warning("enrich_failed", url=loggable(url), error=type(exc).__name__)
+                except Exception as exc:
+                    # One page must never end the scan, whatever it holds: it is recorded as not read.
+                    log.warning(
+                        "enrich_failed", url=loggable(url), error=type(exc).__name__, detail=str(exc)[:200]
+                    )
                     out[candidate.identity] = Enrichment(
                         url=url, platform=candidate.platform, outcome="failed", reason="fetch_error"
                     )

@@ -64,8 +64,8 @@ def check_endpoint(value: str) -> str:
 
 
 def check_proxy(value: str, info: ValidationInfo) -> str:
-    """The HTTP client speaks to http:// and https:// proxies only."""
-    return check_http_url(value) if from_file(info) else value
+    """The HTTP client speaks to http:// and https:// proxies only; "" means "direct, ignore HTTPS_PROXY"."""
+    return check_http_url(value) if from_file(info) and value else value
 
 
 def check_database_url(value: str) -> str:

@@ -1,7 +1,8 @@
 """Typed settings: the only reader of config files and MONITOR_* environment variables.
 
 `monitor.toml` says how to run, `brands.toml` (beside it unless `brands_file` says otherwise)
-says what to watch. Any setting of `monitor.toml` can be overridden by an environment variable
+says what to watch; which files are read and where relative paths point is monitor.locations.
+Any setting of `monitor.toml` can be overridden by an environment variable
 `MONITOR_<SECTION>__<KEY>` (double underscores for nesting); values starting with `[` or `{`
 are read as JSON. Secrets (`api_key`, `password`) are accepted only from the environment.
 Values that would fail later (unknown time zones, endless intervals, non-http URLs, bad ports,
@@ -21,7 +22,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from monitor.env import ENV_PREFIX, RESERVED_ENV
 from monitor.errors import ConfigError
+from monitor.locations import anchored_path, anchored_url, data_home, find_config, is_packaged
 from monitor.redact import mask_urls_in, secrets_in
 from monitor.setting_types import (
     FILE_CONTEXT,
@@ -34,11 +37,7 @@ from monitor.setting_types import (
     TimeZoneName,
 )
 
-ENV_PREFIX = "MONITOR_"
-# Variables of the command line itself, not settings overrides.
-RESERVED_ENV = frozenset({"CONFIG", "LOG_FORMAT", "LOG_LEVEL", "LANG"})
 SECRET_FIELDS = frozenset({"api_key", "password"})
-DEFAULT_CONFIG = Path("config") / "monitor.toml"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -364,6 +363,9 @@ class Settings(RunSettings):
 
     config_path: Path
     brands: list[BrandSettings]
+    # The folder relative paths of the config file were resolved against (monitor.locations).
+    home: Path = Path()
+    packaged: bool = False
 
     def brand(self, slug: str) -> BrandSettings:
         for brand in self.brands:
@@ -382,25 +384,10 @@ class Settings(RunSettings):
         return masked
 
 
-def config_path_from_env(explicit: Path | None) -> Path:
-    """The config file: --config, else MONITOR_CONFIG, else ./config/monitor.toml."""
-    if explicit is not None:
-        return explicit
-    from_env = os.environ.get(ENV_PREFIX + "CONFIG")
-    return Path(from_env) if from_env else DEFAULT_CONFIG
-
-
-def cli_env(name: str) -> str | None:
-    """A command-line level variable (MONITOR_LOG_FORMAT, MONITOR_LOG_LEVEL, MONITOR_LANG)."""
-    if name not in RESERVED_ENV:
-        raise KeyError(name)
-    return os.environ.get(ENV_PREFIX + name) or None
-
-
 def load_settings(config: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read, merge and validate the configuration; raise ConfigError naming file and key."""
     env = os.environ if environ is None else environ
-    path = config_path_from_env(config) if environ is None else (config or DEFAULT_CONFIG)
+    path = find_config(config, env)
     _check_language(env)
     data = _read_toml(path)
     _refuse_file_secrets(data, path)
@@ -410,7 +397,27 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     run = _validate(RunSettings, data, str(path), overrides)
     brands_path = path.parent / run.brands_file
     brands = _validate(BrandsFile, _read_toml(brands_path), str(brands_path), {})
-    return Settings(**dict(run), config_path=path, brands=brands.brands)
+    home = data_home(path, env)
+    run = _anchor(run, home, overrides)
+    return Settings(
+        **dict(run), config_path=path, brands=brands.brands, home=home, packaged=is_packaged(path)
+    )
+
+
+def _anchor(
+    run: RunSettings, home: Path, overrides: Mapping[tuple[str, ...], tuple[str, Any]]
+) -> RunSettings:
+    """Relative paths written in the file point into `home`; those from the environment stay as given."""
+
+    def from_env(keys: tuple[str, ...]) -> bool:
+        return any(keys[: len(key)] == key for key in overrides)
+
+    database, evidence = run.database, run.evidence
+    if not from_env(("database", "url")):
+        database = database.model_copy(update={"url": anchored_url(database.url, home)})
+    if not from_env(("evidence", "dir")):
+        evidence = evidence.model_copy(update={"dir": anchored_path(evidence.dir, home)})
+    return run.model_copy(update={"database": database, "evidence": evidence})
 
 
 def _check_language(env: Mapping[str, str]) -> None:
@@ -425,7 +432,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
-        raise ConfigError(str(path), None, "file not found (use --config or MONITOR_CONFIG)") from exc
+        raise ConfigError(
+            str(path),
+            None,
+            "file not found (use --config or MONITOR_CONFIG, or write one with `monitor init`)",
+        ) from exc
     except OSError as exc:
         raise ConfigError(str(path), None, f"cannot read: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:

@@ -108,6 +108,13 @@ _DATABASE_TEXTS: dict[str, tuple[str, str]] = {
         "lỗi đọc/ghi đĩa ở cơ sở dữ liệu {where} (đĩa hỏng, ổ mạng mất kết nối hoặc đĩa đầy)",
         "disk I/O error on database {where} (failing disk, lost network drive or full disk)",
     ),
+    "missing": (
+        "không có tệp cơ sở dữ liệu {where} — sai đường dẫn, hoặc chưa quét lần nào? "
+        "Kiểm tra database.url hoặc MONITOR_DATABASE__URL; "
+        "`monitor scan` hay `monitor db upgrade` sẽ tạo tệp",
+        "no database file {where} — a mistyped path, or no scan yet? "
+        "Check database.url or MONITOR_DATABASE__URL; `monitor scan` or `monitor db upgrade` creates it",
+    ),
     "cannot_open": (
         "không mở được tệp cơ sở dữ liệu {where} (thư mục không tồn tại hoặc không có quyền)",
         "cannot open the database file {where} (missing folder or no permission)",

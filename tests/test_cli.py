@@ -48,12 +48,44 @@ def test_help_and_version(workdir: Path) -> None:
     assert "db" in helped.stdout
     version = run("--version", cwd=workdir)
     assert version.returncode == 0
-    assert version.stdout.startswith("monitor, version ")
+    assert version.stdout.startswith("monitor, phiên bản ")
+    assert run("--lang", "en", "--version", cwd=workdir).stdout.startswith("monitor, version ")
 
 
 def test_english_help_is_selectable(workdir: Path) -> None:
     helped = run("--help", cwd=workdir, env={"MONITOR_LANG": "en"})
     assert "Watches for accounts" in helped.stdout
+
+
+def test_help_is_vietnamese_by_default_and_english_with_lang_en(workdir: Path) -> None:
+    vietnamese = run("--help", cwd=workdir).stdout
+    assert "Cách dùng:" in vietnamese
+    assert "Giám sát tài khoản" in vietnamese
+    for english in ("Usage:", "Options:", "Commands:", "Show this message"):
+        assert english not in vietnamese
+    english = run("--lang", "en", "--help", cwd=workdir).stdout
+    assert "Usage:" in english
+    assert "Watches for accounts" in english
+    assert "Show this message and exit." in english
+    assert "Giám sát" not in english
+    sub = run("--lang", "en", "findings", "mark", "--help", cwd=workdir).stdout
+    assert "Record an officer's decision" in sub
+    assert "--by NAME" in sub
+    sub_vi = run("findings", "mark", "--help", cwd=workdir).stdout
+    assert "Ghi nhận quyết định của cán bộ" in sub_vi
+    assert "reported (đã báo cáo)" in sub_vi
+
+
+def test_usage_errors_are_vietnamese(workdir: Path) -> None:
+    wrong = run("findings", "list", "--status", "bogus", cwd=workdir)
+    assert wrong.returncode == 2
+    assert "Lỗi: Giá trị không hợp lệ cho '--status'" in wrong.stderr
+    assert "Dùng 'python -m monitor findings list --help' để xem hướng dẫn." in wrong.stderr
+    for english in ("Usage:", "Error:", "Try '", "Invalid value"):
+        assert english not in wrong.stderr
+    english = run("--lang", "en", "findings", "show", cwd=workdir)
+    assert english.returncode == 2
+    assert "Error: Missing argument 'FINDING_ID'." in english.stderr
 
 
 def test_config_check_masks_secrets(workdir: Path) -> None:

@@ -187,12 +187,15 @@ def test_unhealthy_sources_are_named(factory: sessionmaker[Session], db_url: str
     assert digest.is_empty
     assert not digest.healthy
     assert "Có nguồn dữ liệu gặp sự cố" in digest.text
-    assert "! DuckDuckGo bị chặn từ 01/11/2026 05:30, 0 kết quả" in digest.text
+    assert "! DuckDuckGo: bị chặn — 3/3 lượt trong kỳ thất bại, từ 01/11/2026 05:30; 0 kết quả" in digest.text
     assert "Lỗi gần nhất: HTTP 403: captcha" in digest.text
     with session_scope(factory) as session:
         english = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "en")
-    assert "DuckDuckGo blocked since 2026-11-01 05:30, 0 result(s)" in english.text
-    assert english.subject == "[Bảo hiểm xã hội tỉnh Bình Dương] No new impersonation — digest of 2026-11-02"
+    assert (
+        "DuckDuckGo: blocked — 3 of 3 run(s) in this period failed, since 01/11/2026 05:30; 0 result(s)"
+        in english.text
+    )
+    assert english.subject == "[Bảo hiểm xã hội tỉnh Bình Dương] No new impersonation — digest of 02/11/2026"
     with session_scope(factory) as session:
         nothing = build_digest(session, settings(db_url), BRAND, T0 + 2 * DAY, T0 + 3 * DAY, "vi")
     assert "Không có lượt quét nào trong kỳ này" in nothing.text
@@ -204,8 +207,86 @@ def test_one_bad_run_is_not_an_outage(factory: sessionmaker[Session], db_url: st
     with session_scope(factory) as session:
         digest = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "vi")
     assert digest.healthy
-    assert "* DuckDuckGo: bình thường, 2 lượt, 0 kết quả (lượt gần nhất: lỗi)" in digest.text
+    assert "* DuckDuckGo: bình thường, 2 lượt, 0 kết quả (1/2 lượt lỗi, lượt gần nhất: lỗi)" in digest.text
     assert "Các nguồn dữ liệu hoạt động bình thường." in digest.text
+
+
+def test_a_source_that_failed_every_run_is_failing_whatever_the_threshold(
+    factory: sessionmaker[Session], db_url: str
+) -> None:
+    # Two failed runs of two: below lifecycle.source_error_after (3), yet nothing came back at all.
+    scan(factory, [], T0 + 6 * HOUR, status="failed", error="timeout")
+    scan(factory, [], T0 + 12 * HOUR, status="failed", error="HTTP 502")
+    config = settings(db_url)
+    assert config.lifecycle.source_error_after == 3
+    with session_scope(factory) as session:
+        digest = build_digest(session, config, BRAND, T0, T0 + DAY, "vi")
+        english = build_digest(session, config, BRAND, T0, T0 + DAY, "en")
+    assert not digest.healthy
+    assert "Các nguồn dữ liệu hoạt động bình thường." not in digest.text
+    assert "Có nguồn dữ liệu gặp sự cố" in digest.text
+    assert "! DuckDuckGo: lỗi — 2/2 lượt trong kỳ thất bại, từ 01/11/2026 13:30; 0 kết quả" in digest.text
+    assert "Lỗi gần nhất: HTTP 502" in digest.text
+    assert "DuckDuckGo: lỗi — 2/2 lượt trong kỳ thất bại" in digest.html
+    assert "bình thường, 2 lượt" not in digest.text + digest.html
+    assert not english.healthy
+    assert (
+        "! DuckDuckGo: failing — 2 of 2 run(s) in this period failed, since 01/11/2026 13:30; 0 result(s)"
+        in english.text
+    )
+    assert "healthy, 2 run(s)" not in english.text + english.html
+
+
+def test_one_good_run_keeps_a_source_healthy_and_counts_the_failures(
+    factory: sessionmaker[Session], db_url: str
+) -> None:
+    scan(factory, [], T0 + 6 * HOUR, status="failed", error="timeout")
+    scan(factory, [], T0 + 12 * HOUR)
+    with session_scope(factory) as session:
+        digest = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "vi")
+    assert digest.healthy
+    assert "* DuckDuckGo: bình thường, 2 lượt, 0 kết quả (1/2 lượt lỗi)" in digest.text
+
+
+def cards(digest_text: str, finding_id: int) -> int:
+    return digest_text.count(f"Mã phát hiện #{finding_id} ")
+
+
+def test_a_finding_new_and_renamed_in_the_period_is_on_one_card(
+    factory: sessionmaker[Session], db_url: str
+) -> None:
+    first = data("facebook:page:hotro", "BHXH Bình Dương hỗ trợ")
+    [(finding_id, _)] = scan(factory, [first], T0 + HOUR)
+    scan(factory, [replace(first, name="BHXH tỉnh Bình Dương CSKH")], T0 + 7 * HOUR)
+    with session_scope(factory) as session:
+        digest = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "vi")
+        english = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "en")
+    totals = {section.key: section.total for section in digest.sections}
+    assert totals == {"new": 1, "changed": 0, "ended": 0, "reappeared": 0, "still_live": 0, "review": 0}
+    [card] = digest.section("new").items
+    assert card.name == "BHXH tỉnh Bình Dương CSKH"  # its latest state
+    assert card.notes == ("Diễn biến trong kỳ: Mới · đã đổi tên", "Đổi tên từ «BHXH Bình Dương hỗ trợ»")
+    assert cards(digest.text, finding_id) == 1
+    assert cards(digest.html, finding_id) == 1
+    assert "Đổi tên / thay đổi" not in digest.text
+    assert digest.subject.startswith("[Bảo hiểm xã hội tỉnh Bình Dương] 1 trang/tài khoản mạo danh mới")
+    assert "In this period: New · renamed" in english.text
+
+
+def test_a_finding_new_and_taken_down_in_the_period_is_on_one_card(
+    factory: sessionmaker[Session], db_url: str
+) -> None:
+    first = data("facebook:page:hotro", "BHXH Bình Dương hỗ trợ")
+    [(finding_id, _)] = scan(factory, [first], T0 + HOUR)
+    scan(factory, [replace(first, page="unavailable")], T0 + 7 * HOUR)
+    with session_scope(factory) as session:
+        digest = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "vi")
+    totals = {section.key: section.total for section in digest.sections}
+    assert totals == {"new": 0, "changed": 0, "ended": 1, "reappeared": 0, "still_live": 0, "review": 0}
+    [card] = digest.section("ended").items
+    assert card.notes[0] == "Diễn biến trong kỳ: Mới · đã bị gỡ"
+    assert cards(digest.text, finding_id) == 1
+    assert "== Đã bị gỡ / không còn thấy (1) ==" in digest.text
 
 
 def test_every_section(factory: sessionmaker[Session], db_url: str) -> None:
@@ -247,13 +328,14 @@ def test_every_section(factory: sessionmaker[Session], db_url: str) -> None:
     with session_scope(factory) as session:
         digest = build_digest(session, settings(db_url), BRAND, period_start, T0 + DAY, "vi")
     totals = {section.key: section.total for section in digest.sections}
-    assert totals == {"new": 0, "changed": 1, "ended": 1, "reappeared": 1, "still_live": 3, "review": 1}
+    # The renamed and the reappeared fakes are older than 7 days too, but each is told once, with its news.
+    assert totals == {"new": 0, "changed": 1, "ended": 1, "reappeared": 1, "still_live": 1, "review": 1}
     text = digest.text
     assert "Đổi tên từ «BHXH Bình Dương 1»" in text
-    assert "đã bị gỡ" in text
+    assert "Diễn biến trong kỳ: Đã bị gỡ" in text
     assert "== Xuất hiện lại (1) ==" in text
     assert "https://t.me/bhxhbd" in text
-    assert "Vẫn hoạt động sau 7 ngày, chưa báo cáo (3)" in text
+    assert "Vẫn hoạt động sau 7 ngày, chưa báo cáo (1)" in text
     assert "đang hoạt động 11 ngày" in text
     assert "== Cần xem xét (nghi vấn) (1) ==" in text
     assert "https://zalo.me/bhxh" in text
@@ -274,7 +356,7 @@ def test_dry_run_and_out_file_record_nothing(
     assert server.mailbox.messages == []
     assert digests(factory) == []
     parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
-    assert str(parsed["Subject"]).endswith("3 new impersonation(s) — digest of 2026-11-02")
+    assert str(parsed["Subject"]).endswith("3 new impersonation(s) — digest of 02/11/2026")
     # Without a mail server the file is still written.
     [written] = send_digests(factory, settings(db_url), out=out, now=T0 + DAY)
     assert written.status == "written"

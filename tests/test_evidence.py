@@ -1,17 +1,23 @@
-"""Evidence archive: stored once by hash, survives a restart, exports verify."""
+"""Evidence archive: stored once by hash, survives a restart, exports verify, refuses empty exports."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from monitor.cli import main
 from monitor.errors import EvidenceError, EvidenceWriteError
 from monitor.evidence import EvidenceArchive
 from monitor.storage_errors import describe, evidence_failure
@@ -175,3 +181,117 @@ def test_a_full_disk_is_named_as_such() -> None:
     assert describe(failure, "vi") == (
         "không ghi được bằng chứng vào /srv/evidence: đĩa đầy, hãy giải phóng dung lượng rồi chạy lại"
     )
+
+
+REPO_CONFIG = Path(__file__).resolve().parents[1] / "config" / "monitor.toml"
+
+
+@pytest.fixture
+def export_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    """`monitor evidence export ...` in this process, with its real exit code and output."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+
+    def run(env: Mapping[str, str], *args: str) -> tuple[int, str, str]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        argv = ["monitor", "--config", str(REPO_CONFIG), *args]
+        monkeypatch.setattr(sys, "argv", argv)
+        code: object = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return (code if isinstance(code, int) else 1), out.out, out.err
+
+    yield run
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def _finding(session: Session, platform: str, identity: str, url: str) -> int:
+    finding = Finding(
+        brand="bhxh-binh-duong",
+        platform=platform,
+        identity=identity,
+        url=url,
+        name="BHXH Bình Dương hỗ trợ",
+        score=95,
+        verdict="impersonation",
+        reasons=[],
+    )
+    session.add(finding)
+    session.flush()
+    return finding.id
+
+
+def test_export_command_refuses_a_finding_with_nothing_archived(
+    db_url: str, tmp_path: Path, export_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    engine = open_database(db_url)
+    factory = session_factory(engine)
+    evidence = tmp_path / "evidence"
+    with session_scope(factory) as session:
+        facebook = _finding(
+            session, "facebook", "facebook:page:bhxhbd.hotro", "https://www.facebook.com/bhxhbd.hotro"
+        )
+        website = _finding(session, "web", "web:bhxh-bd.example.vn", "https://bhxh-bd.example.vn/")
+        telegram = _finding(session, "telegram", "telegram:bhxh_binhduong_hotro", Page().url)
+        EvidenceArchive(evidence).store(session, Page(), telegram)
+    engine.dispose()
+    env = {"MONITOR_DATABASE__URL": db_url, "MONITOR_EVIDENCE__DIR": str(evidence)}
+
+    def export(finding_id: int, *options: str) -> tuple[int, str, str, Path]:
+        out = tmp_path / f"export-{finding_id}-{len(options)}"
+        code, stdout, stderr = export_cli(
+            env, *options, "evidence", "export", str(finding_id), "--out", str(out)
+        )
+        return code, stdout, stderr, out
+
+    code, stdout, stderr, out = export(facebook)
+    assert code == 1
+    assert stdout == ""
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert f"phát hiện #{facebook} không có trang nào được lưu" in stderr
+    assert "không tải trang Facebook" in stderr
+    assert "chụp màn hình" in stderr
+    assert "https://www.facebook.com/bhxhbd.hotro" in stderr
+    assert not out.exists()
+
+    code, _, stderr, out = export(facebook, "--lang", "en")
+    assert code == 1
+    assert "never fetches Facebook pages" in stderr
+    assert "screenshots" in stderr
+    assert not out.exists()
+
+    code, _, stderr, out = export(website)
+    assert code == 1
+    assert "chưa tải được lần nào" in stderr
+    assert not out.exists()
+
+    code, _, stderr, out = export(999)
+    assert code == 1
+    assert "không có phát hiện #999" in stderr
+    assert not out.exists()
+
+    code, stdout, stderr, out = export(telegram)
+    assert code == 0, stderr
+    assert f"Đã xuất bằng chứng của phát hiện #{telegram}" in stdout
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry["sha256"] for entry in manifest["captures"]] == [hashlib.sha256(Page().body).hexdigest()]
+
+
+def test_captures_lists_only_the_findings_own_pages(db_url: str, tmp_path: Path) -> None:
+    engine = open_database(db_url)
+    archive = EvidenceArchive(tmp_path / "evidence")
+    with session_scope(session_factory(engine)) as session:
+        first = _finding(session, "telegram", "telegram:a", "https://t.me/a")
+        second = _finding(session, "facebook", "facebook:page:b", "https://www.facebook.com/b")
+        archive.store(session, Page(url="https://t.me/a"), first)
+        assert [c.url for c in archive.captures(session, first)] == ["https://t.me/a"]
+        assert archive.captures(session, second) == []
+    engine.dispose()

@@ -14,6 +14,7 @@ import structlog
 
 from monitor.cli import main
 from monitor.errors import ConfigError
+from monitor.locations import anchored_url, find_config, packaged_config, sqlite_file
 from monitor.settings import BrandsFile, load_settings, parse_duration
 
 Checker = Callable[..., tuple[int, str, str]]
@@ -30,6 +31,7 @@ location_terms = ["Thử"]
 
 
 def write(tmp_path: Path, monitor: str, brands: str = BRANDS) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "brands.toml").write_text(brands, encoding="utf-8")
     path = tmp_path / "monitor.toml"
     path.write_text(monitor, encoding="utf-8")
@@ -354,3 +356,64 @@ def test_secret_values_are_every_configured_secret(tmp_path: Path) -> None:
     assert set(SECRETS) <= settings.secret_values()
     assert settings.sources.brave.secret_values() == {"brave-key-0c1d"}
     assert settings.sources.duckduckgo.secret_values() == frozenset()
+
+
+def test_config_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    packaged = load_settings(environ={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert packaged.packaged is True
+    assert packaged.config_path == packaged_config()
+    assert packaged.home == tmp_path / "xdg" / "monitor"
+    assert packaged.database.url == f"sqlite:///{tmp_path / 'xdg' / 'monitor' / 'data' / 'monitor.db'}"
+    assert packaged.brand("bhxh-binh-duong").name == "Bảo hiểm xã hội tỉnh Bình Dương"
+
+    write(tmp_path / "config", "")
+    assert find_config(None, {}) == Path("config/monitor.toml")
+    write(tmp_path, "")
+    assert find_config(None, {}) == Path("monitor.toml")
+    assert find_config(None, {"MONITOR_CONFIG": "/etc/m.toml"}) == Path("/etc/m.toml")
+    assert find_config(Path("x.toml"), {"MONITOR_CONFIG": "/etc/m.toml"}) == Path("x.toml")
+    assert load_settings(environ={}).packaged is False
+
+
+def test_relative_paths_point_into_the_data_home(tmp_path: Path) -> None:
+    office = tmp_path / "office"
+    monitor = "[database]\nurl = 'sqlite:///data/x.db'\n[evidence]\ndir = 'ev'\n"
+    settings = load_settings(write(office, monitor), environ={})
+    assert settings.home == office
+    assert settings.database.url == f"sqlite:///{office / 'data' / 'x.db'}"
+    assert settings.evidence.dir == office / "ev"
+    # The layout of this repository: config/monitor.toml beside data/.
+    nested = load_settings(write(office / "config", monitor), environ={})
+    assert nested.home == office
+    assert nested.database.url == f"sqlite:///{office / 'data' / 'x.db'}"
+    home = tmp_path / "home"
+    moved = load_settings(write(office, monitor), environ={"MONITOR_HOME": str(home)})
+    assert (moved.home, moved.evidence.dir) == (home, home / "ev")
+    # Paths typed in the environment are the user's: relative to the working directory.
+    typed = load_settings(
+        write(office, monitor),
+        environ={"MONITOR_DATABASE__URL": "sqlite:///y.db", "MONITOR_EVIDENCE__DIR": "e"},
+    )
+    assert (typed.database.url, typed.evidence.dir) == ("sqlite:///y.db", Path("e"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////srv/monitor.db",
+        "sqlite://",
+        "sqlite:///:memory:",
+        "postgresql+psycopg://u:p@db.example.vn/monitor",
+    ],
+)
+def test_absolute_memory_and_server_urls_are_kept(tmp_path: Path, url: str) -> None:
+    assert anchored_url(url, tmp_path) == url
+
+
+def test_sqlite_file_of_a_url() -> None:
+    assert sqlite_file("sqlite:///data/x.db") == Path("data/x.db")
+    assert sqlite_file("sqlite:////srv/x.db") == Path("/srv/x.db")
+    assert sqlite_file("sqlite://") is None
+    assert sqlite_file("sqlite:///:memory:") is None
+    assert sqlite_file("postgresql+psycopg://u@h/db") is None

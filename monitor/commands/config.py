@@ -1,4 +1,4 @@
-"""`monitor config check`: validate and print the effective configuration, secrets and URL tokens masked."""
+"""`monitor config check`: validate and print the files read, the data folder and the effective values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import click
 
 from monitor.commands.context import CliContext, pass_cli
 from monitor.display import json_text
-from monitor.i18n import tr
+from monitor.i18n import Language, tr
+from monitor.settings import Settings
+from monitor.storage_errors import database_where
 
 
 @click.group("config", help=tr("Cấu hình.", "Configuration."))
@@ -31,15 +33,31 @@ def check(cli: CliContext, as_json: bool) -> None:
     if as_json:
         click.echo(json_text(effective, indent=2))
         return
-    click.echo(
-        tr(
-            "Cấu hình hợp lệ: {path} (thương hiệu: {brands})",
-            "Configuration is valid: {path} (brands: {brands})",
-            cli.lang,
-        ).format(path=settings.config_path, brands=", ".join(b.slug for b in settings.brands))
-    )
+    for line in summary(settings, cli.lang):
+        click.echo(line)
     for line in _flatten(effective):
         click.echo(line)
+
+
+def summary(settings: Settings, lang: Language) -> list[str]:
+    """Which files were read, where the data lives, and the brands watched."""
+
+    def t(vi: str, en: str) -> str:
+        return tr(vi, en, lang)
+
+    if settings.packaged:
+        read = t("mặc định của gói ({path})", "package defaults ({path})").format(
+            path=settings.config_path.parent
+        )
+    else:
+        read = f"{settings.config_path.absolute()}, {settings.brands_path.absolute()}"
+    return [
+        t("Cấu hình hợp lệ. Tệp đã đọc: ", "Configuration is valid. Files read: ") + read,
+        t("Thư mục dữ liệu: ", "Data folder: ") + str(settings.home),
+        t("Cơ sở dữ liệu: ", "Database: ") + database_where(settings.database.url),
+        t("Bằng chứng: ", "Evidence: ") + str(settings.evidence.dir),
+        t("Thương hiệu: ", "Brands: ") + ", ".join(b.slug for b in settings.brands),
+    ]
 
 
 def _flatten(value: Any, prefix: str = "") -> list[str]:

@@ -1,4 +1,4 @@
-"""`monitor db upgrade`: apply the schema migrations."""
+"""`monitor db upgrade|check`: apply the schema migrations, or check the database is ready (exit 0/1)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.errors import DatabaseError
+from monitor.errors import DatabaseAccessError, DatabaseError
 from monitor.i18n import tr
 from monitor.log import get_logger
-from monitor.store.db import current_revision, head_revision, make_engine, upgrade
+from monitor.storage_errors import database_where, describe
+from monitor.store.db import current_revision, head_revision, make_engine, require_existing, upgrade
 
 log = get_logger(__name__)
 
@@ -51,17 +52,38 @@ def upgrade_command(cli: CliContext) -> None:
 @pass_cli
 def check_command(cli: CliContext) -> None:
     settings = cli.settings()
-    engine = make_engine(settings.database.url)
+    url = settings.database.url
+    try:
+        require_existing(url)  # a health check never creates the database it checks
+    except DatabaseAccessError as exc:
+        raise DatabaseError(describe(exc, cli.lang)) from exc
+    engine = make_engine(url)
     try:
         current, head = current_revision(engine), head_revision(engine)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot reach the database: {exc.__class__.__name__}") from exc
+        raise DatabaseError(
+            tr(
+                "không kết nối được cơ sở dữ liệu {where}: {kind}",
+                "cannot reach database {where}: {kind}",
+                cli.lang,
+            ).format(where=database_where(url), kind=exc.__class__.__name__)
+        ) from exc
     finally:
         engine.dispose()
+    if current is None:
+        raise DatabaseError(
+            tr(
+                "cơ sở dữ liệu {where} chưa có lược đồ: chạy `monitor db upgrade`",
+                "database {where} has no schema yet: run `monitor db upgrade`",
+                cli.lang,
+            ).format(where=database_where(url))
+        )
     if current != head:
         raise DatabaseError(
             tr(
-                "cơ sở dữ liệu ở phiên bản {cur}, cần {head}", "database at {cur}, expected {head}", cli.lang
-            ).format(cur=current, head=head)
+                "cơ sở dữ liệu {where} ở phiên bản {cur}, cần {head}: chạy `monitor db upgrade`",
+                "database {where} at revision {cur}, expected {head}: run `monitor db upgrade`",
+                cli.lang,
+            ).format(where=database_where(url), cur=current, head=head)
         )
     click.echo(tr("Cơ sở dữ liệu sẵn sàng ({rev}).", "Database ready ({rev}).", cli.lang).format(rev=current))

@@ -102,7 +102,7 @@ def digest_command(
     settings = cli.settings()
     zone_name = settings.schedule.timezone
     start = parse_since(since, zone_name) if since is not None else None
-    engine = open_database(settings.database.url, echo=settings.database.echo)
+    engine = open_database(settings.database.url, echo=settings.database.echo, create=False)
     try:
         results = send_digests(
             session_factory(engine), settings, since=start, dry_run=dry_run, out=out, lang=mail_lang

@@ -11,8 +11,9 @@ import click
 
 from monitor.commands.context import CliContext, pass_cli
 from monitor.display import json_text
-from monitor.i18n import tr
+from monitor.i18n import Language, tr
 from monitor.matching import BrandProfile, Matcher, MatchResult
+from monitor.notify.texts import VERDICTS
 
 BATCH = 10_000
 BATCH_BYTES = 1 << 20
@@ -60,8 +61,10 @@ def _safe(text: str, *, one_line: bool) -> str:
 class _Printer:
     """Formats results; the JSON of a repeated result is built once."""
 
-    def __init__(self, as_json: bool) -> None:
+    def __init__(self, as_json: bool, lang: Language) -> None:
         self.as_json = as_json
+        # Plain lines give the verdict in words; JSON keeps the code.
+        self.verdicts = {code: pair[1] if lang == "en" else pair[0] for code, pair in VERDICTS.items()}
         # id(result) -> (result, its JSON): repeated names share one result object.
         self._json: dict[int, tuple[MatchResult, str]] = {}
 
@@ -69,7 +72,7 @@ class _Printer:
         if not text.isprintable():
             text = _safe(text, one_line=not self.as_json)
         if not self.as_json:
-            return f"{result.verdict}\t{result.score}\t{text}\n"
+            return f"{self.verdicts.get(result.verdict, result.verdict)}\t{result.score}\t{text}\n"
         known = self._json.get(id(result))
         if known is not None and known[0] is result:
             body = known[1]
@@ -120,7 +123,7 @@ def match_command(
     settings = cli.settings()
     brand = settings.brand(slug) if slug else settings.brands[0]
     matcher = Matcher(BrandProfile.from_settings(brand))
-    printer = _Printer(as_json)
+    printer = _Printer(as_json, cli.lang)
     for batch in _batches(texts, file):
         results = matcher.score_many(batch)
         _write("".join(map(printer.line, batch, results)))

@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any
 
 import click
-from rich.console import Console
+from click.core import ParameterSource
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from monitor.commands.context import CliContext, pass_cli
 from monitor.commands.scan_busy import refuse_busy
 from monitor.display import json_text, safe_text
+from monitor.env import cli_env
 from monitor.errors import ScanBusyError
 from monitor.i18n import Language, tr
+from monitor.log import terminal_logs
+from monitor.net.proxy import ProxyRoutes, proxy_routes
+from monitor.notes import note_text
+from monitor.notify.texts import RUN_STATUS
 from monitor.report import ScanReport, unreadable_pages
 from monitor.scan import Scanner
+from monitor.scan_outcome import Outcome, assess, outcome_lines
 from monitor.sources import SourceResult
 from monitor.store.db import open_database
 
-STATUS_VI = {
-    "ok": "tốt",
-    "partial": "một phần",
-    "blocked": "bị chặn",
-    "failed": "lỗi",
-    "skipped": "bỏ qua",
-    "interrupted": "bị ngắt",
-}
 EVENT_TITLES = {
     "new": ("Mạo danh mới", "New"),
     "changed": ("Thay đổi / đổi tên", "Changed / renamed"),
@@ -91,7 +93,16 @@ def scan_command(
         scanner.progress = progress
     try:
         if progress is not None:
-            with Live(progress.table(), console=progress.console, refresh_per_second=4) as display:
+            # Logs go above the live display (Live redirects stderr), at WARNING unless asked otherwise.
+            with (
+                terminal_logs(quiet=not _log_level_chosen()),
+                Live(
+                    progress.renderable(),
+                    console=progress.console,
+                    refresh_per_second=4,
+                    redirect_stderr=sys.stderr.isatty(),
+                ) as display,
+            ):
                 progress.live = display
                 report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
         else:
@@ -100,24 +111,40 @@ def scan_command(
         refuse_busy(busy, cli.lang, as_json)
     finally:
         engine.dispose()
+    outcome = assess(report)
     if as_json:
-        click.echo(json_text(report.to_dict()))
+        click.echo(json_text({**report.to_dict(), "outcome": outcome.to_dict()}))
     else:
-        print_summary(report, cli.lang)
-    if report.status == "failed":
-        sys.exit(1)
+        print_summary(report, cli.lang, outcome, proxy_routes(settings.http.proxy, os.environ))
+    if outcome.exit_code:
+        sys.exit(outcome.exit_code)
+
+
+def _log_level_chosen() -> bool:
+    """True when --log-level or MONITOR_LOG_LEVEL set the level (the terminal default is WARNING)."""
+    root = click.get_current_context().find_root()
+    given = root.get_parameter_source("log_level") not in (None, ParameterSource.DEFAULT)
+    return given or bool(cli_env("LOG_LEVEL"))
 
 
 class TerminalProgress:
-    """Sources, requests and candidates as they come in."""
+    """Sources, requests and candidates as they come in, with bars for look-ups and page reads."""
 
-    def __init__(self, lang: Language) -> None:
+    def __init__(self, lang: Language, console: Console | None = None) -> None:
         self.lang = lang
-        self.console = Console(stderr=False)
+        self.console = console or Console(stderr=False)
         self.rows: list[tuple[str, str, str, int, int]] = []
         self.counts: dict[str, int] = {}
         self.enrich: dict[str, tuple[int, int]] = {}
         self.live: Live | None = None
+        self.bars = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self._tasks: dict[tuple[str, str], TaskID] = {}
 
     def source_done(self, brand: str, result: SourceResult) -> None:
         self.rows.append((brand, result.key, result.status, result.requests, result.results))
@@ -129,7 +156,21 @@ class TerminalProgress:
 
     def enriched(self, brand: str, done: int, total: int) -> None:
         self.enrich[brand] = (done, total)
+        self._bar(brand, "pages", tr("Đọc trang", "Reading pages", self.lang), done, total)
         self._refresh()
+
+    def names_resolved(self, brand: str, done: int, total: int) -> None:
+        self._bar(brand, "dns", tr("Tra DNS tên miền giống", "Look-alike DNS", self.lang), done, total)
+
+    def renderable(self) -> RenderableType:
+        return Group(self.table(), self.bars)
+
+    def _bar(self, brand: str, kind: str, label: str, done: int, total: int) -> None:
+        key = (brand, kind)
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = self.bars.add_task(f"{escape(brand)} · {label}", total=total)
+        self.bars.update(task, completed=done, total=total)
 
     def table(self) -> Table:
         table = Table(title=tr("Đang quét…", "Scanning…", self.lang))
@@ -154,20 +195,26 @@ class TerminalProgress:
 
     def _refresh(self) -> None:
         if self.live is not None:
-            self.live.update(self.table())
+            self.live.update(self.renderable())
 
 
 def _status(status: str, lang: Language) -> str:
-    return STATUS_VI.get(status, status) if lang == "vi" else status
+    vi, en = RUN_STATUS.get(status, (status, status))
+    return tr(vi, en, lang)
 
 
-def print_summary(report: ScanReport, lang: Language) -> None:
-    console = Console(highlight=False, soft_wrap=True)
-    head = tr(
-        f"Lần quét #{report.scan_id}: {_status(report.status, lang)}",
-        f"Scan #{report.scan_id}: {report.status}",
-        lang,
-    )
+def print_summary(
+    report: ScanReport,
+    lang: Language,
+    outcome: Outcome | None = None,
+    proxies: ProxyRoutes | None = None,
+    console: Console | None = None,
+) -> None:
+    """The scan's sources and events; a scan that reached nothing says so in red, never "nothing new"."""
+    outcome = outcome or assess(report)
+    console = console or Console(highlight=False, soft_wrap=True)
+    number = f" #{report.scan_id}" if report.scan_id is not None else ""
+    head = tr(f"Lần quét{number}", f"Scan{number}", lang) + f": {_status(report.status, lang)}"
     if report.dry_run:
         head += tr(" (chạy thử, không lưu)", " (dry run, nothing stored)", lang)
     console.print(escape(head))
@@ -186,7 +233,7 @@ def print_summary(report: ScanReport, lang: Language) -> None:
             _status(source.status, lang),
             str(source.requests),
             str(source.results),
-            escape(safe_text(source.error or "", 120)),
+            escape(safe_text(note_text(source.error, lang), 120)),
         )
     console.print(sources)
     unreadable = unreadable_pages(report.counts(), lang)
@@ -214,6 +261,13 @@ def print_summary(report: ScanReport, lang: Language) -> None:
                 _cell(item["url"], 90),
             )
         console.print(table)
+    lines = outcome_lines(outcome, lang, proxies)
+    if outcome.kind == "nothing_reached":
+        for line in lines:
+            console.print(Text(line, style="bold red"))
+        return
+    for line in lines:
+        console.print(Text(line, style="yellow"))
     if not any(report.events.values()):
         console.print(tr("Không có gì mới.", "Nothing new.", lang))
 

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import json_text, local_time, safe_text
+from monitor.display import json_text, local_time, machine_time, safe_text, table_lines
 from monitor.errors import MonitorError
-from monitor.i18n import tr
+from monitor.i18n import Language, tr
+from monitor.notes import note_text
+from monitor.notify.texts import RUN_STATUS, SOURCES, label, text
 from monitor.report import unreadable_pages
-from monitor.store.db import open_database, session_factory, session_scope
+from monitor.store.db import (
+    current_revision,
+    head_revision,
+    make_engine,
+    open_database,
+    require_existing,
+    session_factory,
+    session_scope,
+)
 from monitor.store.lease import read_state
 from monitor.store.scans import ScanRepository
-from monitor.store.schema import utcnow
+from monitor.store.schema import DaemonState, utcnow
 
 
 @click.command(
@@ -38,38 +49,64 @@ from monitor.store.schema import utcnow
 @pass_cli
 def status_command(cli: CliContext, as_json: bool, check: bool, limit: int) -> None:
     settings = cli.settings()
-    engine = open_database(settings.database.url)
+    if check:
+        _health_check(settings.database.url, settings.schedule.lease_seconds, cli.lang)
+        return
+    engine = open_database(settings.database.url, create=False)
     try:
         report = collect(engine, settings.schedule.lease_seconds, limit)
     finally:
         engine.dispose()
-    if check:
-        if not report["daemon"]["alive"]:
-            raise MonitorError(tr("tiến trình giám sát không chạy", "the daemon is not running", cli.lang))
-        click.echo(tr("Đang chạy.", "Running.", cli.lang))
-        return
     if as_json:
         click.echo(json_text(report, indent=2))
         return
-    _print(report, cli.lang)
+    _print(report, cli.lang, settings.evidence.display_timezone)
+
+
+def _health_check(url: str, lease_seconds: float, lang: Any) -> None:
+    """Exit 0 when the daemon holds a fresh heartbeat; reads only (no migration, no new database file).
+
+    A container healthcheck runs this every few minutes beside the daemon: it must never change the
+    schema under it, nor create an empty SQLite file where the daemon's is missing.
+    """
+    require_existing(url)
+    engine = make_engine(url)
+    try:
+        if current_revision(engine) != head_revision(engine):
+            raise MonitorError(
+                tr(
+                    "cơ sở dữ liệu chưa ở phiên bản mới nhất (chạy `monitor db upgrade`)",
+                    "the database schema is not up to date (run `monitor db upgrade`)",
+                    lang,
+                )
+            )
+        state = read_state(engine)
+    finally:
+        engine.dispose()
+    if not _alive(state, lease_seconds):
+        raise MonitorError(tr("tiến trình giám sát không chạy", "the daemon is not running", lang))
+    click.echo(tr("Đang chạy.", "Running.", lang))
+
+
+def _alive(state: DaemonState | None, lease_seconds: float) -> bool:
+    return bool(
+        state
+        and state.state == "running"
+        and state.heartbeat_at is not None
+        and utcnow() - state.heartbeat_at < timedelta(seconds=lease_seconds)
+    )
 
 
 def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
     state = read_state(engine)
-    now = utcnow()
-    alive = bool(
-        state
-        and state.state == "running"
-        and state.heartbeat_at is not None
-        and now - state.heartbeat_at < timedelta(seconds=lease_seconds)
-    )
+    alive = _alive(state, lease_seconds)
     with session_scope(session_factory(engine)) as session:
         repo = ScanRepository(session)
         scans = [
             {
                 "id": scan.id,
-                "started_at": scan.started_at.isoformat(),
-                "finished_at": scan.finished_at.isoformat() if scan.finished_at else None,
+                "started_at": machine_time(scan.started_at),
+                "finished_at": machine_time(scan.finished_at),
                 "status": scan.status,
                 "trigger": scan.trigger,
                 "counts": scan.counts,
@@ -81,12 +118,12 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
                 "brand": h.brand,
                 "source": h.source,
                 "status": h.last_status,
-                "last_run_at": h.last_run_at.isoformat(),
+                "last_run_at": machine_time(h.last_run_at),
                 "results": h.last_results,
                 "error": h.last_error,
-                "last_ok_at": h.last_ok_at.isoformat() if h.last_ok_at else None,
+                "last_ok_at": machine_time(h.last_ok_at),
                 "consecutive_failures": h.consecutive_failures,
-                "failing_since": h.failing_since.isoformat() if h.failing_since else None,
+                "failing_since": machine_time(h.failing_since),
             }
             for h in repo.health()
         ]
@@ -95,8 +132,8 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
             "state": state.state if state else "never_started",
             "alive": alive,
             "holder": state.holder if state else None,
-            "acquired_at": state.acquired_at.isoformat() if state and state.acquired_at else None,
-            "heartbeat_at": state.heartbeat_at.isoformat() if state and state.heartbeat_at else None,
+            "acquired_at": machine_time(state.acquired_at) if state else None,
+            "heartbeat_at": machine_time(state.heartbeat_at) if state else None,
         },
         "next_runs": dict(state.next_runs) if state and alive else {},
         "last_scans": scans,
@@ -104,40 +141,94 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
     }
 
 
-def _print(report: dict[str, Any], lang: Any) -> None:
-    from datetime import datetime
+DAEMON_STATES: dict[str, tuple[str, str]] = {
+    "running": ("đang chạy", "running"),
+    "standby": ("chờ", "standby"),
+    "stopped": ("đã dừng", "stopped"),
+    "never_started": ("chưa từng chạy", "never started"),
+    "heartbeat_lost": ("mất nhịp tim", "heartbeat lost"),
+}
+JOBS: dict[str, tuple[str, str]] = {"scan": ("quét", "scan"), "digest": ("bản tin", "digest")}
 
+
+def _job_words(job: str, lang: Language) -> str:
+    kind, _, source = job.partition(":")
+    shown = label(JOBS, kind, lang)
+    return f"{shown} {label(SOURCES, source, lang) if source in SOURCES else safe_text(source, 40)}".strip()
+
+
+def _print(report: dict[str, Any], lang: Language, zone: str) -> None:
     def when(value: str | None) -> str:
-        return local_time(datetime.fromisoformat(value)) if value else "—"
+        return local_time(datetime.fromisoformat(value), zone) if value else "—"
 
     daemon = report["daemon"]
-    state = {
-        "running": tr("đang chạy", "running", lang),
-        "standby": tr("chờ", "standby", lang),
-        "stopped": tr("đã dừng", "stopped", lang),
-        "never_started": tr("chưa từng chạy", "never started", lang),
-    }.get(daemon["state"], daemon["state"])
-    if daemon["state"] == "running" and not daemon["alive"]:
-        state = tr("mất nhịp tim", "heartbeat lost", lang)
-    click.echo(tr("Tiến trình giám sát: ", "Daemon: ", lang) + state)
+    state = "heartbeat_lost" if daemon["state"] == "running" and not daemon["alive"] else daemon["state"]
+    click.echo(tr("Tiến trình giám sát: ", "Daemon: ", lang) + label(DAEMON_STATES, state, lang))
     click.echo(tr("  Nhịp tim cuối: ", "  Last heartbeat: ", lang) + when(daemon["heartbeat_at"]))
     for job, at in report["next_runs"].items():
-        click.echo(tr("  Lần chạy tới ", "  Next run ", lang) + f"{job}: {when(at)}")
+        click.echo(tr("  Lần chạy tới ", "  Next run ", lang) + f"({_job_words(job, lang)}): {when(at)}")
+    click.echo()
     click.echo(tr("Các lần quét gần nhất:", "Last scans:", lang))
     if not report["last_scans"]:
         click.echo(tr("  (chưa có)", "  (none)", lang))
-    for scan in report["last_scans"]:
-        click.echo(f"  #{scan['id']}  {when(scan['started_at'])}  {scan['status']}")
-        unreadable = unreadable_pages(scan["counts"] or {}, lang)
-        if unreadable:
-            click.echo(f"      {unreadable}")
+    else:
+        header = [
+            "#",
+            tr("Bắt đầu", "Started", lang),
+            tr("Kết thúc", "Finished", lang),
+            text("field.status", lang),
+            text("field.note", lang),
+        ]
+        rows = [
+            [
+                str(scan["id"]),
+                when(scan["started_at"]),
+                when(scan["finished_at"]),
+                label(RUN_STATUS, scan["status"], lang),
+                unreadable_pages(scan["counts"] or {}, lang) or "",
+            ]
+            for scan in report["last_scans"]
+        ]
+        for line in table_lines(header, rows):
+            click.echo("  " + line)
+    click.echo()
     click.echo(tr("Tình trạng nguồn:", "Source health:", lang))
-    for source in report["sources"]:
-        line = f"  {source['source']} ({source['brand']}): {source['status']}, {source['results']}"
-        if source["consecutive_failures"]:
-            line += tr(
-                " — lỗi {n} lần liên tiếp từ {since}", " — failing {n} times in a row since {since}", lang
-            ).format(n=source["consecutive_failures"], since=when(source["failing_since"]))
-        if source["error"]:
-            line += f" — {safe_text(source['error'], 160)}"
-        click.echo(line)
+    if not report["sources"]:
+        click.echo(tr("  (chưa có)", "  (none)", lang))
+        return
+    header = [
+        tr("Nguồn", "Source", lang),
+        text("field.brand", lang),
+        text("field.status", lang),
+        tr("Kết quả", "Results", lang),
+        tr("Lần chạy cuối", "Last run", lang),
+        text("field.note", lang),
+    ]
+    rows = [
+        [
+            label(SOURCES, source["source"], lang)
+            if source["source"] in SOURCES
+            else safe_text(source["source"], 40),
+            safe_text(source["brand"], 60),
+            label(RUN_STATUS, source["status"], lang),
+            str(source["results"]),
+            when(source["last_run_at"]),
+            _source_note(source, lang, when),
+        ]
+        for source in report["sources"]
+    ]
+    for line in table_lines(header, rows):
+        click.echo("  " + line)
+
+
+def _source_note(source: dict[str, Any], lang: Language, when: Callable[[str | None], str]) -> str:
+    parts = []
+    if source["consecutive_failures"]:
+        parts.append(
+            tr("lỗi {n} lần liên tiếp từ {since}", "failing {n} times in a row since {since}", lang).format(
+                n=source["consecutive_failures"], since=when(source["failing_since"])
+            )
+        )
+    if source["error"]:
+        parts.append(safe_text(note_text(source["error"], lang), 160))
+    return " — ".join(parts)

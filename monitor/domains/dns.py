@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -120,9 +120,12 @@ async def resolve_many(
 
 
 async def resolve_with(
-    resolver: dns.asyncresolver.Resolver, names: Iterable[str], concurrency: int
+    resolver: dns.asyncresolver.Resolver,
+    names: Iterable[str],
+    concurrency: int,
+    on_answer: Callable[[], None] | None = None,
 ) -> dict[str, DnsAnswer]:
-    """resolve_many with a resolver already made (wildcard probes reuse it)."""
+    """resolve_many with a resolver already made (wildcard probes reuse it); on_answer per name."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for name in dict.fromkeys(names):
         queue.put_nowait(name)
@@ -135,6 +138,8 @@ async def resolve_with(
             except asyncio.QueueEmpty:
                 return
             results[name] = await lookup(resolver, name)
+            if on_answer is not None:
+                on_answer()
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, queue.qsize())))))
     return results

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -136,8 +136,12 @@ async def run_lookalikes(
     *,
     homepage_url: str = "http://{host}/",
     crtsh_backoff: float = 10.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LookalikeResult:
-    """Find the brand's registered and certified look-alike domains; never raises for a source failure."""
+    """Find the brand's registered and certified look-alike domains; never raises for a source failure.
+
+    `progress(done, total)` follows the DNS look-ups; the total grows when the second round starts.
+    """
     bound = log.bind(brand=brand.slug, source=SOURCE_KEY)
     counts: Counter[str] = Counter()
     dns_on = domains_settings.enabled is not False
@@ -153,7 +157,7 @@ async def run_lookalikes(
     dns_part = Part("skipped", "disabled")
     if dns_on:
         try:
-            dns = _DnsRun(domains_settings, counts)
+            dns = _DnsRun(domains_settings, counts, progress)
         except SourceError as exc:
             bound.warning("domains_dns_failed", error=str(exc))
             dns_part = Part("failed", str(exc))
@@ -175,9 +179,16 @@ async def run_lookalikes(
 class _DnsRun:
     """The two look-up rounds and the wildcard probes of one run."""
 
-    def __init__(self, settings: DomainsSettings, counts: Counter[str]) -> None:
+    def __init__(
+        self,
+        settings: DomainsSettings,
+        counts: Counter[str],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.counts = counts
+        self.progress = progress
+        self.done = self.total = 0
         self.resolver = make_resolver(settings.nameservers, settings.timeout)
         self.answers: dict[str, DnsAnswer] = {}
         self.wildcards: dict[str, Wildcard] = {}
@@ -197,7 +208,9 @@ class _DnsRun:
         hosts += [h for h in certified if h not in self.answers]
         await self._resolve(hosts)
         zones = {parent_zone(h) for h, a in self.answers.items() if a.exists}
+        self._grow(len(zones))
         self.wildcards = await detect_wildcards(self.resolver, zones, self.settings.concurrency)
+        self._answered(len(zones))
         self.counts["dns_lookups"] += len(zones)
         self.counts["wildcard_zones"] = sum(w.status == "wildcard" for w in self.wildcards.values())
 
@@ -206,8 +219,19 @@ class _DnsRun:
         answer = self.answers.get(key)
         return key in self.checked and answer is not None and answer.exists
 
+    def _grow(self, more: int) -> None:
+        self.total += more
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def _answered(self, count: int = 1) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
     async def _resolve(self, names: list[str]) -> None:
-        found = await resolve_with(self.resolver, names, self.settings.concurrency)
+        self._grow(len(set(names)))
+        found = await resolve_with(self.resolver, names, self.settings.concurrency, self._answered)
         self.answers.update(found)
         self.counts["dns_lookups"] += len(found)
         for answer in found.values():

@@ -8,12 +8,14 @@ huge canvas), and anything Pillow cannot read is simply "no image".
 from __future__ import annotations
 
 import io
+import math
+import statistics
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import imagehash
 from PIL import Image, UnidentifiedImageError
 
 from monitor.errors import ConfigError
@@ -23,6 +25,10 @@ MAX_PIXELS = 16_000_000
 # Hamming distance between 64-bit perceptual hashes up to which two images are the same logo
 # (re-encoded, resized or lightly cropped copies stay within it; different emblems do not).
 MAX_DISTANCE = 8
+# pHash: the image is reduced to SAMPLE×SAMPLE grey pixels and the lowest KEEP×KEEP cosine
+# frequencies are compared with their median, giving KEEP² = 64 bits.
+SAMPLE = 32
+KEEP = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +43,7 @@ class LogoMatch:
         return f"logo:{self.logo}:{self.distance}"
 
 
-def image_hash(body: bytes) -> imagehash.ImageHash | None:
+def image_hash(body: bytes) -> int | None:
     """The perceptual hash of an image, or None when it is too large or not an image."""
     if not body or len(body) > MAX_IMAGE_BYTES:
         return None
@@ -49,11 +55,40 @@ def image_hash(body: bytes) -> imagehash.ImageHash | None:
                 if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
                     return None
                 image.load()
-                return imagehash.phash(_flatten(image))
+                return phash(_flatten(image))
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return None
     except (OSError, ValueError, SyntaxError, EOFError):  # truncated or malformed data
         return None
+
+
+def distance(first: int, second: int) -> int:
+    """The number of differing bits between two hashes."""
+    return (first ^ second).bit_count()
+
+
+def phash(image: Image.Image) -> int:
+    """The 64-bit DCT perceptual hash of an image (the same construction as imagehash.phash)."""
+    grey = image.convert("L").resize((SAMPLE, SAMPLE), Image.Resampling.LANCZOS)
+    pixels = list(grey.tobytes())  # mode "L": one byte per pixel
+    rows = [pixels[start : start + SAMPLE] for start in range(0, SAMPLE * SAMPLE, SAMPLE)]
+    basis = _cosines()
+    # A separable DCT-II: along each row, then down each column, keeping only the low frequencies.
+    along = [[sum(c * p for c, p in zip(basis[k], row, strict=True)) for k in range(KEEP)] for row in rows]
+    low = [sum(c * along[n][u] for n, c in enumerate(basis[v])) for v in range(KEEP) for u in range(KEEP)]
+    middle = statistics.median(low)
+    bits = 0
+    for value in low:
+        bits = (bits << 1) | (value > middle)
+    return bits
+
+
+@cache
+def _cosines() -> tuple[tuple[float, ...], ...]:
+    """cos(π·k·(2n+1)/2N) for the KEEP lowest frequencies k over SAMPLE samples n."""
+    return tuple(
+        tuple(math.cos(math.pi * k * (2 * n + 1) / (2 * SAMPLE)) for n in range(SAMPLE)) for k in range(KEEP)
+    )
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -68,7 +103,7 @@ def _flatten(image: Image.Image) -> Image.Image:
 class LogoBook:
     """The official logos of one brand, hashed once."""
 
-    def __init__(self, hashes: Sequence[tuple[str, imagehash.ImageHash]]) -> None:
+    def __init__(self, hashes: Sequence[tuple[str, int]]) -> None:
         self.hashes = tuple(hashes)
 
     def __bool__(self) -> bool:
@@ -77,7 +112,7 @@ class LogoBook:
     @classmethod
     def load(cls, files: Sequence[Path], base: Path, *, where: str = "brands.toml") -> LogoBook:
         """Hash the logo files (relative paths are relative to `base`, the config folder)."""
-        hashes: list[tuple[str, imagehash.ImageHash]] = []
+        hashes: list[tuple[str, int]] = []
         for file in files:
             path = file if file.is_absolute() else base / file
             try:
@@ -97,5 +132,5 @@ class LogoBook:
         found = image_hash(body)
         if found is None:
             return None
-        name, distance = min(((n, int(h - found)) for n, h in self.hashes), key=lambda item: item[1])
-        return LogoMatch(name, distance) if distance <= MAX_DISTANCE else None
+        name, closest = min(((n, distance(h, found)) for n, h in self.hashes), key=lambda item: item[1])
+        return LogoMatch(name, closest) if closest <= MAX_DISTANCE else None

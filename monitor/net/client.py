@@ -13,13 +13,20 @@ after an untrusted one is untrusted, and a trusted hop hands trust on only to a 
 endpoint or to its own path (the same endpoint with another query).
 
 Trusted hops skip the SSRF guard and robots and go through a plain transport; everything else
-goes through `GuardedTransport`, which connects only to the address it has just checked. With
-`http.proxy` set, the proxy resolves host names itself, so only the pre-request check applies
-(a DNS answer changing between our check and the proxy's lookup is a residual risk there).
+goes through `GuardedTransport`, which connects only to the address it has just checked.
+
+Proxies (monitor.net.proxy): `http.proxy`, else HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, with
+NO_PROXY hosts going direct (and so through the guarded transport). Through a proxy the guard
+still checks the TARGET host before the request is queued: its name must resolve here, to public
+addresses only; a name that does not resolve here is refused, not left to the proxy, which may
+see internal names we cannot. The proxy's own address is the operator's choice and is not
+checked (it is often on the local network). The proxy resolves the name again itself, so a DNS
+answer changing between our check and its lookup is a residual risk there.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -37,10 +44,11 @@ from monitor.net.cache import ValidatorCache
 from monitor.net.exchange import Answer, Exchanger, Hop
 from monitor.net.guard import Resolver, UrlGuard
 from monitor.net.limits import CircuitBreaker, HostLimiter
+from monitor.net.proxy import ProxyRoutes, proxy_routes
 from monitor.net.response import Response, RobotsState
 from monitor.net.retry import REDIRECT_STATUSES
 from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache
-from monitor.net.transport import GuardedTransport, plain_transport
+from monitor.net.transport import GuardedTransport, ProxiedTransport, plain_transport
 from monitor.net.urls import Endpoint, check_scheme, endpoint, loggable, origin, parse_url
 from monitor.settings import HttpSettings
 
@@ -87,8 +95,11 @@ class HttpClient:
         trusted_urls: Iterable[str] = (),
         resolver: Resolver | None = None,
         cache: ValidatorCache | None = None,
+        proxies: ProxyRoutes | None = None,
     ) -> None:
+        """`proxies`: routes built by `from_settings` (the environment); default: `http.proxy` only."""
         self._http = http
+        self.proxies = proxies if proxies is not None else proxy_routes(http.proxy, {})
         agent = user_agent(http)
         self._trusted = {_trusted_endpoint(u) for u in trusted_urls if u}
         self._exempt = {_host_key(h) for h in http.robots_exempt_hosts if h.strip()}
@@ -104,17 +115,18 @@ class HttpClient:
         self._robots = RobotsCache(self._fetch_robots, agent=token.group(0) if token else agent)
         timeout = httpx.Timeout(http.timeout, connect=http.connect_timeout)
         headers = {"User-Agent": agent, **_DEFAULT_HEADERS}
-        web_transport: httpx.AsyncBaseTransport = (
-            _proxied(http)
-            if http.proxy
-            else GuardedTransport(self._guard, max_connections=http.max_concurrency)
-        )
-        # trust_env=False: no proxy, .netrc credentials or CA bundle from the environment.
+        # trust_env=False: no .netrc credentials or CA bundle from the environment; the proxy
+        # variables are read once, in from_settings, and mounted here per scheme and host.
         self._web = httpx.AsyncClient(
-            transport=web_transport, timeout=timeout, headers=headers, trust_env=False
+            transport=GuardedTransport(self._guard, max_connections=http.max_concurrency),
+            mounts=_mounts(self.proxies, http),
+            timeout=timeout,
+            headers=headers,
+            trust_env=False,
         )
         self._api = httpx.AsyncClient(
-            transport=_proxied(http),
+            transport=_plain(http),
+            mounts=_mounts(self.proxies, http),
             timeout=timeout,
             headers=headers,
             trust_env=False,
@@ -129,8 +141,16 @@ class HttpClient:
         )
 
     @classmethod
-    def from_settings(cls, http: HttpSettings, *, trusted_urls: Iterable[str] = ()) -> HttpClient:
-        return cls(http, trusted_urls=trusted_urls)
+    def from_settings(
+        cls,
+        http: HttpSettings,
+        *,
+        trusted_urls: Iterable[str] = (),
+        environ: Mapping[str, str] | None = None,
+    ) -> HttpClient:
+        """The client of a run: `http.proxy`, else the proxy variables of `environ` (os.environ)."""
+        env = os.environ if environ is None else environ
+        return cls(http, trusted_urls=trusted_urls, proxies=proxy_routes(http.proxy, env))
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -277,12 +297,26 @@ def _trusted_endpoint(url: str) -> Endpoint:
         raise ConfigError("trusted endpoints", None, f"not an http(s) URL: {exc.url}") from exc
 
 
-def _proxied(http: HttpSettings) -> httpx.AsyncHTTPTransport:
-    """httpx's transport, through http.proxy when one is set (http:// or https:// proxies)."""
-    try:
-        return plain_transport(max_connections=http.max_concurrency, proxy=http.proxy)
-    except (ImportError, ValueError, httpx.InvalidURL) as exc:
-        raise ConfigError("http", "proxy", "use an http:// or https:// proxy URL") from exc
+def _plain(http: HttpSettings) -> httpx.AsyncHTTPTransport:
+    return plain_transport(max_connections=http.max_concurrency, proxy=None)
+
+
+def _mounts(proxies: ProxyRoutes, http: HttpSettings) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """One proxied transport per proxy URL, mounted on its patterns; None mounts go direct."""
+    transports: dict[str, httpx.AsyncBaseTransport] = {}
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+    for pattern, url in proxies.routes.items():
+        if url is None:
+            mounts[pattern] = None
+            continue
+        if url not in transports:
+            try:
+                transports[url] = ProxiedTransport(url, max_connections=http.max_concurrency)
+            except (ImportError, ValueError, httpx.InvalidURL) as exc:
+                where = "proxy" if proxies.origin == "setting" else ", ".join(proxies.variables)
+                raise ConfigError("http", where, "use an http:// or https:// proxy URL") from exc
+        mounts[pattern] = transports[url]
+    return mounts
 
 
 def _host_key(host: str) -> str:

@@ -21,6 +21,7 @@ from monitor.net.retry import (
     backoff_delay,
     parse_retry_after,
 )
+from monitor.net.transport import describe_failure
 from monitor.net.urls import loggable
 from monitor.settings import HttpSettings
 
@@ -183,8 +184,4 @@ class Exchanger:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        return "connection failed"
-    return f"connection error ({type(exc).__name__})"
+    return describe_failure(exc)

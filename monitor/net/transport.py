@@ -1,8 +1,11 @@
-"""httpx transports: the guarded one (connects only to checked public addresses) and the plain one."""
+"""httpx transports: the guarded one (connects only to checked public addresses), the plain one, the
+proxied one, and the short reasons a failed connection is reported with."""
 
 from __future__ import annotations
 
+import errno
 import functools
+import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -111,6 +114,74 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
 
 def plain_transport(*, max_connections: int, proxy: str | None) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport: for trusted endpoints, and for everything when a proxy is set."""
+    """httpx's own transport: for trusted endpoints, and under ProxiedTransport for proxied hosts."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.AsyncHTTPTransport(limits=limits, proxy=proxy, trust_env=False, verify=shared_ssl_context())
+
+
+class ProxiedTransport(httpx.AsyncBaseTransport):
+    """httpx's transport through one forward proxy; failing to reach the proxy is a ProxyError.
+
+    Through a proxy the only connection we open is to the proxy itself, so a refused or timed-out
+    connect means the proxy is down or wrong, not the site: reported as such, and not retried.
+    """
+
+    def __init__(self, proxy: str, *, max_connections: int) -> None:
+        self._inner = plain_transport(max_connections=max_connections, proxy=proxy)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise httpx.ProxyError(f"cannot connect to the proxy: {exc}") from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+# The reasons a failed exchange is reported with. They are matched (monitor.scan_outcome) to name
+# the likely cause when a whole scan found nothing: keep the wording stable.
+TIMED_OUT = "timed out"
+CONNECTION_FAILED = "connection failed"
+NAME_NOT_RESOLVED = "connection failed: host name does not resolve"
+CONNECTION_REFUSED = "connection failed: connection refused"
+NETWORK_UNREACHABLE = "connection failed: network unreachable"
+PROXY_FAILED = "connection failed: the proxy refused the request or could not be reached"
+_UNREACHABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL})
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A short reason for a failed exchange, naming the cause when the error chain shows it."""
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return TIMED_OUT
+    if isinstance(exc, httpx.ProxyError):
+        return PROXY_FAILED
+    if not isinstance(exc, httpx.ConnectError):
+        return f"connection error ({type(exc).__name__})"
+    for cause in _chain(exc):
+        if isinstance(cause, socket.gaierror):
+            return NAME_NOT_RESOLVED
+        if isinstance(cause, ConnectionRefusedError):
+            return CONNECTION_REFUSED
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
+            return NETWORK_UNREACHABLE
+    text = str(exc).lower()
+    # The guarded backend resolves host names itself and says so in its message.
+    if "does not resolve" in text or "name resolution" in text or "name or service not known" in text:
+        return NAME_NOT_RESOLVED
+    return CONNECTION_FAILED
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """exc, its causes and contexts, and the members of exception groups (anyio's connect), once each."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if any(current is other for other in seen):
+            continue
+        seen.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return seen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ssl
 from collections.abc import Mapping
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -39,7 +40,7 @@ def compose(
     """A multipart/alternative message (plain text first, HTML preferred), UTF-8 throughout."""
     message = EmailMessage()
     # A header must be one line: a hostile name must not add headers.
-    message["Subject"] = display(subject, 250)
+    set_subject(message, display(subject, 250))
     message["From"] = sender
     if recipients:
         message["To"] = ", ".join(recipients)
@@ -53,6 +54,22 @@ def compose(
     message.set_content(plain, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     return message
+
+
+def set_subject(message: EmailMessage, subject: str) -> None:
+    """Set Subject so that every space survives folding, whichever generator writes the message.
+
+    The standard library's folder (Python 3.11, policy SMTP as aiosmtplib uses it) can move the
+    space between two words out of an encoded word into the fold, where RFC 2047 decoders drop it:
+    "BHXH tỉnh Bình Dương" arrived as "BHXH tỉnhBình Dương". A non-ASCII subject is therefore
+    encoded here, spaces inside the encoded words and every line within 78 characters, and stored
+    as it will be sent; the generator writes such short lines unchanged.
+    """
+    if subject.isascii():
+        message["Subject"] = subject
+        return
+    folded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\n")
+    message.set_raw("Subject", folded)
 
 
 def stable_message_id(alert: Alert, sender: str | None) -> str:

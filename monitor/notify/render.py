@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from monitor.display import local_time as people_time
 from monitor.i18n import Language
 from monitor.notify.texts import ZONES, label, text
 
@@ -73,16 +74,12 @@ def zone_label(name: str, lang: Language) -> str:
 
 
 def local_time(moment: datetime | None, zone_name: str, lang: Language) -> str:
-    """A UTC moment as officers read it: day/month/year hour:minute in the configured zone."""
-    if moment is None:
-        return "—"
-    local = moment.astimezone(zone(zone_name))
-    return local.strftime("%Y-%m-%d %H:%M") if lang == "en" else local.strftime("%d/%m/%Y %H:%M")
+    """A UTC moment as officers read it, in every language: dd/mm/yyyy HH:MM in the configured zone."""
+    return people_time(moment, zone_name, "—")
 
 
 def local_date(moment: datetime, zone_name: str, lang: Language) -> str:
-    local = moment.astimezone(zone(zone_name))
-    return local.strftime("%Y-%m-%d") if lang == "en" else local.strftime("%d/%m/%Y")
+    return moment.astimezone(zone(zone_name)).strftime("%d/%m/%Y")
 
 
 @cache

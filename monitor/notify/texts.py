@@ -78,12 +78,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.phone": ("Điện thoại", "Phone"),
     "field.email": ("Thư điện tử", "E-mail"),
     "field.website": ("Trang web", "Website"),
+    "field.brand": ("Cơ quan", "Office"),
+    "field.identity": ("Định danh", "Identity"),
+    "field.status": ("Trạng thái", "Status"),
+    "field.last_seen": ("Thấy lần cuối", "Last seen"),
+    "field.signals": ("Dấu hiệu", "Signals"),
+    "field.history": ("Lịch sử", "History"),
+    "field.decisions": ("Quyết định của cán bộ", "Officers' decisions"),
+    "field.officer": ("Cán bộ", "Officer"),
+    "field.note": ("Ghi chú", "Note"),
+    "field.time": ("Thời điểm", "Time"),
     "item.no_evidence": ("chưa lưu bằng chứng", "no evidence stored"),
     "item.no_reasons": ("(không có)", "(none)"),
     "item.renamed": ("Đổi tên từ «{old}»", "Renamed from “{old}”"),
     "item.verdict_changed": ("Đánh giá: {old} → {new}", "Verdict: {old} → {new}"),
     "item.content_changed": ("Nội dung trang đã thay đổi", "Page content changed"),
     "item.link_changed": ("Liên kết đổi thành {url}", "Link changed to {url}"),
+    "item.history": ("Diễn biến trong kỳ: {events}", "In this period: {events}"),
     "item.live_days": ("đang hoạt động {days} ngày", "live for {days} days"),
     "item.score": ("{score}/100", "{score}/100"),
     # Reporting links
@@ -107,19 +118,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{source}: partly working, {runs} run(s), {results} result(s)",
     ),
     "source.blocked": (
-        "{source} bị chặn từ {since}, {results} kết quả",
-        "{source} blocked since {since}, {results} result(s)",
+        "{source}: bị chặn — {failed}/{runs} lượt trong kỳ thất bại, từ {since}; {results} kết quả",
+        "{source}: blocked — {failed} of {runs} run(s) in this period failed, since {since};"
+        " {results} result(s)",
     ),
     "source.failed": (
-        "{source} lỗi từ {since}, {results} kết quả",
-        "{source} failing since {since}, {results} result(s)",
+        "{source}: lỗi — {failed}/{runs} lượt trong kỳ thất bại, từ {since}; {results} kết quả",
+        "{source}: failing — {failed} of {runs} run(s) in this period failed, since {since};"
+        " {results} result(s)",
     ),
     "source.skipped": (
         "{source}: không chạy (chưa cấu hình hoặc bị tắt)",
         "{source}: did not run (not configured or disabled)",
     ),
     "source.running": ("{source}: lượt cuối chưa kết thúc", "{source}: last run did not finish"),
-    "source.last_failed": (" (lượt gần nhất: {status})", " (last run: {status})"),
+    "source.some_failed": (" ({failed}/{runs} lượt lỗi)", " ({failed} of {runs} run(s) failed)"),
+    "source.last_failed": (
+        " ({failed}/{runs} lượt lỗi, lượt gần nhất: {status})",
+        " ({failed} of {runs} run(s) failed, last run: {status})",
+    ),
     "source.error": ("Lỗi gần nhất: {error}", "Last error: {error}"),
     # Alerts
     "alert.subject.new": (
@@ -225,8 +242,28 @@ TRIAGE: dict[str, tuple[str, str]] = {
     "official": ("chính thức", "official"),
 }
 
+# Where a finding stands now (monitor.diff statuses).
+STATUSES: dict[str, tuple[str, str]] = {
+    "active": ("đang hoạt động", "active"),
+    "gone": ("không còn thấy", "gone"),
+    "taken_down": ("đã bị gỡ", "taken down"),
+}
+
 EVENTS: dict[str, tuple[str, str]] = {
     "new": ("mới", "new"),
+    "changed": ("thay đổi", "changed"),
+    "gone": ("không còn thấy", "gone"),
+    "taken_down": ("đã bị gỡ", "taken down"),
+    "reappeared": ("xuất hiện lại", "reappeared"),
+}
+
+# What happened to a finding, as one step of its story in a digest ("Mới · đã đổi tên · đã bị gỡ").
+STEPS: dict[str, tuple[str, str]] = {
+    "new": ("mới", "new"),
+    "name": ("đã đổi tên", "renamed"),
+    "verdict": ("đổi đánh giá", "verdict changed"),
+    "url": ("đổi liên kết", "link changed"),
+    "content": ("nội dung thay đổi", "content changed"),
     "changed": ("thay đổi", "changed"),
     "gone": ("không còn thấy", "gone"),
     "taken_down": ("đã bị gỡ", "taken down"),
@@ -264,6 +301,7 @@ RUN_STATUS: dict[str, tuple[str, str]] = {
     "failed": ("lỗi", "failed"),
     "skipped": ("không chạy", "skipped"),
     "running": ("chưa kết thúc", "unfinished"),
+    "interrupted": ("bị ngắt", "interrupted"),
 }
 
 # monitor.page_state codes: what became of reading a finding's page.

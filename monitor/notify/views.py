@@ -10,6 +10,7 @@ from typing import Any
 from monitor.diff import same_name
 from monitor.i18n import Language
 from monitor.log import get_logger
+from monitor.notes import note_text
 from monitor.notify.render import MAX_URL_DISPLAY_CHARS, display, local_time, safe_href
 from monitor.notify.texts import PLATFORMS, RUN_STATUS, SOURCES, TRIAGE, VERDICTS, label, text
 from monitor.store.schema import Finding, Observation, SourceRun
@@ -28,6 +29,8 @@ REPORT_PAGES: dict[str, str] = {
     "web": "https://safebrowsing.google.com/safebrowsing/report_phish/",
 }
 FAILING = frozenset({"blocked", "failed"})
+# A run that brought results back, even if only some of its queries answered.
+SUCCEEDED = frozenset({"ok", "partial"})
 MAX_REASONS = 8
 
 
@@ -185,9 +188,10 @@ def source_health(
 ) -> list[SourceHealth]:
     """One line per source that ran in the period, failing ones first.
 
-    A source counts as failing once its last `failing_after` runs were blocked or failed (one bad
-    run is noise, as lifecycle.source_error_after says); `earlier` runs, from before the period,
-    only date the start of a failure that began before it.
+    A source is failing when no run of the period succeeded (whatever the threshold), or once its
+    last `failing_after` runs were blocked or failed (one bad run is noise, as
+    lifecycle.source_error_after says). `earlier` runs, from before the period, only date the start
+    of a failure that began before it. A failing line says how many runs failed of how many.
     """
     by_source: dict[str, list[SourceRun]] = {}
     for run in sorted(runs, key=lambda r: (r.started_at, r.id)):
@@ -204,21 +208,38 @@ def source_health(
             if run.status not in FAILING:
                 break
             streak.insert(0, run)
-        failing = len(streak) >= failing_after
+        failed = [run for run in source_runs if run.status in FAILING]
+        succeeded = any(run.status in SUCCEEDED for run in source_runs)
+        failing = bool(failed) and (not succeeded or len(streak) >= failing_after)
         healthy = not failing and last.status not in ("partial", "running")
-        error = display(last.error, 200) if last.error and not healthy else None
         if failing:
-            status = "blocked" if last.status == "blocked" else "failed"
-            since = local_time(streak[0].started_at, zone_name, lang)
-            results = sum(r.results for r in streak)
-            line = text(f"source.{status}", lang, source=name, since=since, results=results)
-        elif last.status == "running":
-            line = text("source.running", lang, source=name)
+            worst = failed[-1]
+            status = "blocked" if worst.status == "blocked" else "failed"
+            since = local_time((streak or failed)[0].started_at, zone_name, lang)
+            line = text(
+                f"source.{status}",
+                lang,
+                source=name,
+                since=since,
+                failed=len(failed),
+                runs=len(source_runs),
+                results=sum(r.results for r in source_runs),
+            )
+            error = display(note_text(worst.error, lang), 200) if worst.error else None
         else:
-            results = sum(r.results for r in source_runs)
-            shown = last.status if last.status in ("partial", "skipped") else "ok"
-            line = text(f"source.{shown}", lang, source=name, runs=len(source_runs), results=results)
-            if streak:
-                line += text("source.last_failed", lang, status=label(RUN_STATUS, last.status, lang))
+            error = display(note_text(last.error, lang), 200) if last.error and not healthy else None
+            if last.status == "running":
+                line = text("source.running", lang, source=name)
+            else:
+                results = sum(r.results for r in source_runs)
+                shown = last.status if last.status in ("partial", "skipped") else "ok"
+                line = text(f"source.{shown}", lang, source=name, runs=len(source_runs), results=results)
+                if streak:
+                    status = label(RUN_STATUS, last.status, lang)
+                    line += text(
+                        "source.last_failed", lang, failed=len(failed), runs=len(source_runs), status=status
+                    )
+                elif failed:
+                    line += text("source.some_failed", lang, failed=len(failed), runs=len(source_runs))
         out.append(SourceHealth(source=key, line=line, healthy=healthy, error=error))
     return sorted(out, key=lambda h: (h.healthy, h.source))

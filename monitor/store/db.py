@@ -17,8 +17,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from sqlalchemy.orm import Session, sessionmaker
 
 import monitor
-from monitor.errors import ConfigError, DatabaseError
-from monitor.storage_errors import database_failure, database_reason
+from monitor.errors import ConfigError, DatabaseAccessError, DatabaseError
+from monitor.locations import sqlite_file
+from monitor.storage_errors import database_failure, database_reason, database_where
 
 
 def migrations_dir() -> Path:
@@ -125,11 +126,27 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
-def open_database(url: str, *, echo: bool = False) -> Engine:
-    """The engine every command uses: migrations applied automatically first."""
+def open_database(url: str, *, echo: bool = False, create: bool = True) -> Engine:
+    """The engine every command uses: migrations applied automatically first.
+
+    Commands that only read pass `create=False`: a SQLite file that does not exist is then
+    refused (a mistyped path must not look like an empty database) and is not created.
+    """
+    if not create:
+        require_existing(url)
     engine = make_engine(url, echo=echo)
     upgrade(engine)
     return engine
+
+
+def require_existing(url: str) -> None:
+    """Raise DatabaseAccessError("missing") when `url` is a SQLite file that does not exist."""
+    try:
+        path = sqlite_file(url)
+    except ArgumentError as exc:
+        raise ConfigError("database.url", None, f"not a database URL: {exc}") from exc
+    if path is not None and not path.exists():
+        raise DatabaseAccessError("missing", database_where(url), "no such file")
 
 
 def _short(exc: SQLAlchemyError) -> str:

@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from monitor.enrich.enricher import Enrichment
-from monitor.enrich.logo import MAX_IMAGE_BYTES, LogoBook, image_hash
+from monitor.enrich.logo import MAX_DISTANCE, MAX_IMAGE_BYTES, LogoBook, distance, image_hash
 from monitor.enrich.page import PageInfo
 from monitor.errors import ConfigError
 from monitor.net.client import HttpClient
@@ -67,6 +67,35 @@ def test_a_resized_jpeg_copy_of_the_logo_matches(book: LogoBook) -> None:
 
 def test_a_different_image_does_not_match(book: LogoBook) -> None:
     assert book.match(encoded(emblem(variant=1))) is None
+
+
+def test_the_hash_is_the_usual_dct_phash() -> None:
+    # The value imagehash.phash (numpy/scipy DCT) gives for this emblem: the Pillow-only hash is the same.
+    assert image_hash(encoded(emblem())) == 0xEE99B164C69B9E20
+
+
+@pytest.mark.parametrize(
+    ("copy", "most"),
+    [
+        (encoded(emblem(120), "JPEG", quality=60), 2),
+        (encoded(emblem(64), "PNG"), 2),
+        (encoded(emblem().crop((8, 8, 248, 248))), 4),  # about 3 % trimmed from each side
+    ],
+)
+def test_copies_stay_close_and_other_emblems_stay_far(copy: bytes, most: int) -> None:
+    original = image_hash(encoded(emblem(mode="RGBA")))
+    found, other = image_hash(copy), image_hash(encoded(emblem(variant=1)))
+    assert original is not None
+    assert found is not None
+    assert other is not None
+    assert distance(original, found) <= most
+    assert distance(original, other) > 3 * MAX_DISTANCE
+
+
+def test_distance_counts_differing_bits() -> None:
+    assert distance(0, 0) == 0
+    assert distance(0b1011, 0b0001) == 2
+    assert distance(0, (1 << 64) - 1) == 64
 
 
 @pytest.mark.parametrize(

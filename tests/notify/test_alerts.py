@@ -120,4 +120,4 @@ def test_alert_in_english(factory: sessionmaker[Session]) -> None:
         )
     assert alert.subject.startswith("[Alert] Facebook impersonating bhxh-binh-duong:")
     assert "Facebook's impersonation form" in alert.text
-    assert "First seen: 2026-11-01 07:30" in alert.text
+    assert "First seen: 01/11/2026 07:30" in alert.text

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import socket
 import ssl
+from email.header import decode_header, make_header
 
 import pytest
 import trustme
@@ -167,3 +170,46 @@ def test_hostile_subject_cannot_add_headers() -> None:
     message = channel.compose("BHXH\r\nBcc: victim@example.com\x00", "t", "<p>t</p>")
     assert message["Bcc"] is None
     assert message["Subject"] == "BHXH Bcc: victim@example.com"
+
+
+# The alert subject a new office received as "BHXH tỉnhBình Dương": folding dropped the space.
+ALERT_SUBJECT = (
+    "[Cảnh báo] Facebook mạo danh Bảo hiểm xã hội tỉnh Bình Dương: "
+    "BHXH tỉnh Bình Dương - Hỗ trợ rút BHXH 1 lần, nhận tiền ngay trong ngày"
+)
+ENGLISH_SUBJECT = (
+    "[Alert] Facebook impersonating Social Insurance of Binh Duong province was renamed: "
+    "Social Insurance Binh Duong - customer care, withdraw your insurance at once"
+)
+
+
+def _cuts(subject: str) -> list[str]:
+    """The subject cut after every word: each cut folds at another place."""
+    words = subject.split(" ")
+    return [" ".join(words[:n]) for n in range(4, len(words) + 1)]
+
+
+def test_long_subjects_keep_every_space_on_the_wire() -> None:
+    subjects = [*_cuts(ALERT_SUBJECT), ENGLISH_SUBJECT, "Bình " * 45 + "Dương"]
+    with smtp_server() as server:
+        channel = EmailChannel.from_settings(mail(server.port))
+        for subject in subjects:
+            message = channel.compose(subject, "Nội dung", "<p>Nội dung</p>")
+            asyncio.run(channel.send_message(message))
+    assert len(server.mailbox.messages) == len(subjects)
+    for subject, received in zip(subjects, server.mailbox.messages, strict=True):
+        head = received.raw.split(b"\r\n\r\n", 1)[0]
+        assert head.isascii()
+        lines = head.split(b"\r\n")
+        assert max(len(line) for line in lines) <= 78
+        start = next(i for i, line in enumerate(lines) if line.startswith(b"Subject: "))
+        end = next(i for i in range(start + 1, len(lines)) if lines[i][:1] not in (b" ", b"\t"))
+        folded = lines[start:end]
+        if len(subject) > 60:
+            assert len(folded) > 1  # long enough to be folded: the case that lost spaces
+        parsed = email.message_from_bytes(received.raw, policy=email.policy.default)
+        assert parsed["Subject"] == subject
+        # A legacy decoder (compat32) reads the same words and spaces once unfolded (CRLF removed).
+        value = b"".join(folded)[len(b"Subject: ") :].decode("ascii")
+        assert str(make_header(decode_header(value))) == subject
+    assert any("BHXH tỉnh Bình Dương - Hỗ trợ" in s for s in subjects)

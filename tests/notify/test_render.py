@@ -59,7 +59,7 @@ def test_safe_href(url: str | None, linked: bool) -> None:
 def test_local_time_in_vietnam() -> None:
     moment = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
     assert local_time(moment, "Asia/Ho_Chi_Minh", "vi") == "01/12/2026 07:30"
-    assert local_time(moment, "Asia/Ho_Chi_Minh", "en") == "2026-12-01 07:30"
+    assert local_time(moment, "Asia/Ho_Chi_Minh", "en") == "01/12/2026 07:30"
     assert local_time(None, "Asia/Ho_Chi_Minh", "vi") == "—"
 
 

@@ -1,0 +1,114 @@
+"""Where the configuration is found and where the data lives: lookup order, packaged defaults, home.
+
+Config file: `--config`, else `MONITOR_CONFIG`, else `./monitor.toml` or `./config/monitor.toml`
+when present, else the defaults shipped inside the package (`monitor/defaults/`).
+
+Home (the data folder, `MONITOR_HOME`): the base of relative paths written in the config file
+(`database.url` of SQLite, `evidence.dir`). It is `MONITOR_HOME` when set; else the folder of the
+config file, or the folder above it when that folder is named `config` (the layout
+`config/monitor.toml` + `data/`); else, on the packaged defaults, the user data folder
+`$XDG_DATA_HOME/monitor` (`~/.local/share/monitor`). Paths given in environment variables are
+the user's own and stay relative to the working directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+CONFIG_NAME = "monitor.toml"
+BRANDS_NAME = "brands.toml"
+CONFIG_ENV = "MONITOR_CONFIG"
+HOME_ENV = "MONITOR_HOME"
+# Looked for in the working directory, in this order.
+LOCAL_CONFIGS = (Path(CONFIG_NAME), Path("config") / CONFIG_NAME)
+DEFAULT_FILES = (CONFIG_NAME, BRANDS_NAME)
+
+
+def packaged_defaults() -> Path:
+    """The folder of the monitor.toml and brands.toml shipped inside the package."""
+    return Path(str(resources.files("monitor") / "defaults"))
+
+
+def packaged_config() -> Path:
+    return packaged_defaults() / CONFIG_NAME
+
+
+def is_packaged(config: Path) -> bool:
+    """True when `config` is the packaged monitor.toml (read as such even when passed explicitly)."""
+    try:
+        return config.resolve() == packaged_config().resolve()
+    except OSError:
+        return False
+
+
+def find_config(explicit: Path | None, env: Mapping[str, str]) -> Path:
+    """The config file to read: --config, MONITOR_CONFIG, ./monitor.toml, ./config/monitor.toml, packaged."""
+    if explicit is not None:
+        return explicit
+    from_env = env.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    for local in LOCAL_CONFIGS:
+        if local.is_file():
+            return local
+    return packaged_config()
+
+
+def user_data_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_DATA_HOME/monitor`, by default `~/.local/share/monitor`."""
+    xdg = env.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "monitor"
+
+
+def data_home(config: Path, env: Mapping[str, str]) -> Path:
+    """The absolute folder that relative paths of `config` point into (see the module docstring)."""
+    explicit = env.get(HOME_ENV)
+    if explicit:
+        return Path(explicit).expanduser().absolute()
+    if is_packaged(config):
+        return user_data_dir(env)
+    folder = config.expanduser().absolute().parent
+    return folder.parent if folder.name == "config" else folder
+
+
+def anchored_url(url: str, home: Path) -> str:
+    """A SQLite URL with a relative file path made absolute under `home`; any other URL unchanged."""
+    parsed = _parse(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).expanduser().is_absolute():
+        return url
+    return parsed.set(database=str(home / database)).render_as_string(hide_password=False)
+
+
+def anchored_path(path: Path, home: Path) -> Path:
+    expanded = path.expanduser()
+    return expanded if expanded.is_absolute() else home / expanded
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = _parse(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+        if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+            return None
+    return Path(database).expanduser()
+
+
+def _parse(url: str) -> URL:
+    # Imported here: reading the settings must not load SQLAlchemy for commands that never use it.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url)

@@ -1,0 +1,126 @@
+"""Start-up of the command line: sub-commands registered by name, their modules imported only when run."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import monitor.commands
+from monitor.cli import cli
+from monitor.commands import COMMANDS
+from monitor.i18n import Language, retranslate
+
+# Libraries that `monitor --help` must not load: the database, HTTP, parsing, matching, image and
+# template stacks, and the settings and logging machinery.
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "pydantic",
+    "httpx",
+    "selectolax",
+    "rapidfuzz",
+    "dnstwist",
+    "jinja2",
+    "PIL",
+    "phonenumbers",
+    "structlog",
+    "rich",
+    "numpy",
+    "scipy",
+    "monitor.settings",
+    "monitor.scan",
+)
+
+PROBE = """
+import json, sys
+sys.argv = ["monitor", *sys.argv[1:]]
+from monitor.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_by(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {name for name in modules if any(name == h or name.startswith(h + ".") for h in HEAVY)}
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--lang", "en", "--help"), ("--version",)])
+def test_help_and_version_import_no_heavy_library(args: tuple[str, ...]) -> None:
+    assert heavy(loaded_by(*args)) == set()
+
+
+def test_a_command_imports_what_it_needs_when_it_runs() -> None:
+    modules = loaded_by("status", "--help")
+    assert "monitor.commands.status" in modules
+    assert "monitor.commands.scan" not in modules
+
+
+def root_commands() -> dict[str, tuple[str, str]]:
+    """Every top-level click command defined in monitor/commands, by name: (module, attribute)."""
+    found: dict[str, tuple[str, str]] = {}
+    nested: set[int] = set()
+    for info in pkgutil.iter_modules(monitor.commands.__path__):
+        module = importlib.import_module(f"monitor.commands.{info.name}")
+        for attribute, value in vars(module).items():
+            callback = getattr(value, "callback", None)
+            if isinstance(value, click.Command) and getattr(callback, "__module__", None) == module.__name__:
+                found[f"{info.name}.{attribute}"] = (info.name, attribute)
+                if isinstance(value, click.Group):
+                    nested.update(id(sub) for sub in value.commands.values())
+    roots: dict[str, tuple[str, str]] = {}
+    for module_name, attribute in found.values():
+        command = getattr(importlib.import_module(f"monitor.commands.{module_name}"), attribute)
+        if id(command) not in nested:
+            roots[command.name] = (module_name, attribute)
+    return roots
+
+
+def test_every_command_module_is_registered() -> None:
+    registered = {name: (entry.module, entry.attribute) for name, entry in COMMANDS.items()}
+    assert registered == root_commands()
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_registered_line_is_what_the_command_itself_lists(name: str, lang: Language) -> None:
+    entry = COMMANDS[name]
+    command = entry.load()
+    assert command.name == name
+    assert command.help is not None
+    own = click.Command(name, help=retranslate(command.help, lang)).get_short_help_str(1000)
+    listed = click.Command(name, help=entry.vi if lang == "vi" else entry.en).get_short_help_str(1000)
+    assert listed == own, "update the line in monitor/commands/__init__.py COMMANDS"
+
+
+def test_lazy_and_loaded_listings_are_the_same() -> None:
+    runner = CliRunner()
+    lazy = runner.invoke(cli, ["--lang", "en", "--help"])
+    for entry in COMMANDS.values():
+        cli.add_command(entry.load())  # as after every command has run once
+    loaded = runner.invoke(cli, ["--lang", "en", "--help"])
+    assert lazy.exit_code == loaded.exit_code == 0
+    assert lazy.output == loaded.output
+    assert "status    Daemon state, the last scans and source health." in lazy.output
+
+
+def test_an_unknown_command_is_still_refused() -> None:
+    result = CliRunner().invoke(cli, ["--lang", "en", "nope"])
+    assert result.exit_code == 2
+    assert "No such command 'nope'" in result.output
