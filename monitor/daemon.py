@@ -30,9 +30,6 @@ log = get_logger(__name__)
 
 T = TypeVar("T")
 
-# Docker sends SIGKILL 10 s after SIGTERM: whatever runs gets this long to reach a consistent
-# point, however long schedule.shutdown_wait_seconds allows.
-STOP_DEADLINE = 6.0
 # After a stop, a scan finishes on its own (it checks the stop event between steps) or is cancelled.
 STOP_GRACE = 2.0
 
@@ -113,7 +110,7 @@ class Daemon:
         scheduler.pause()
         waiter = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         waiter.start()
-        wait = min(self.settings.schedule.shutdown_wait_seconds, STOP_DEADLINE)
+        wait = self.settings.schedule.shutdown_wait_seconds
         waiter.join(wait)
         if waiter.is_alive():
             log.warning("daemon_shutdown_timeout", waited=wait)

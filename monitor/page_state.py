@@ -19,6 +19,7 @@ PageState = Literal[
     "unsafe_redirect",
     "parse_limit",
     "failed",
+    "read_error",
     "gone",
     "not_fetched",
 ]
@@ -32,6 +33,7 @@ FAILED_CHECKS: tuple[PageState, ...] = (
     "unsafe_redirect",
     "parse_limit",
     "failed",
+    "read_error",
 )
 # Pages not read this scan, in the order a summary lists them; robots.txt forbade the last ones.
 UNREADABLE: tuple[PageState, ...] = (*FAILED_CHECKS, "robots")
@@ -43,6 +45,8 @@ _BY_REASON: dict[str, PageState] = {
     "unsafe_url": "unsafe_redirect",
     "parse_limit": "parse_limit",
     "robots_disallowed": "robots",
+    # Reading the answer failed on our side: says nothing about the account, websites included.
+    "read_error": "read_error",
 }
 _BY_OUTCOME: dict[str, PageState] = {
     "content": "read",

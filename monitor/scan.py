@@ -35,6 +35,7 @@ from monitor.notify.channels import deliver_alerts
 from monitor.notify.email import email_configured
 from monitor.notify.outbox import enqueue_alerts
 from monitor.page_state import is_failed_check, keeps_state, page_note, page_state
+from monitor.redact import scrub
 from monitor.report import NullProgress, Progress, ScanReport, SourceReport, finding_view
 from monitor.scoring import ENRICH_FROM, content_hash, judge, page_url, pre_score
 from monitor.settings import BrandSettings, Settings
@@ -109,11 +110,11 @@ class Scanner:
         def under(base: str | None, *paths: str) -> list[str]:
             return [f"{base.rstrip('/')}/{path}" for path in paths] if base else []
 
-        # Exact URLs the sources call (the query string aside), never whole origins.
+        # Exact API URLs the sources call (the query string aside), never whole origins. DuckDuckGo's
+        # HTML page is a public page: guarded and robots-checked like any other.
         urls = [
             s.brave.url,
             *under(s.searxng.url, "search"),
-            s.duckduckgo.url,
             s.google_cse.url,
             s.crtsh.url,
             *under(s.youtube.api_url, "search", "channels"),
@@ -330,10 +331,13 @@ class Scanner:
                 except Exception as exc:
                     # One page must never end the scan, whatever it holds: it is recorded as not read.
                     log.warning(
-                        "enrich_failed", url=loggable(url), error=type(exc).__name__, detail=str(exc)[:200]
+                        "enrich_failed",
+                        url=loggable(url),
+                        error=type(exc).__name__,
+                        detail=scrub(str(exc), self.settings.secret_values())[:200],
                     )
                     out[candidate.identity] = Enrichment(
-                        url=url, platform=candidate.platform, outcome="failed", reason="fetch_error"
+                        url=url, platform=candidate.platform, outcome="failed", reason="read_error"
                     )
                 if logos:
                     out[candidate.identity] = await self._check_logo(client, logos, out[candidate.identity])
@@ -474,7 +478,8 @@ class Scanner:
                     repo = ScanRepository(session)
                     scan = repo.get(report.scan_id)
                     if scan is not None and scan.status == "running":
-                        repo.finish(scan, status, report.counts(), f"{type(exc).__name__}: {exc}"[:500])
+                        why = scrub(f"{type(exc).__name__}: {exc}", self.settings.secret_values())
+                        repo.finish(scan, status, report.counts(), why[:500])
         except Exception as error:  # the store may be what broke: the brands must still be freed
             log.warning("scan_abandon_failed", scan_id=report.scan_id, error=type(error).__name__)
         finally:

@@ -248,7 +248,8 @@ class ScheduleSettings(_Model):
     timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
     jitter_seconds: int = Field(60, ge=0)
     misfire_grace_seconds: int = Field(900, ge=1)
-    shutdown_wait_seconds: float = Field(60.0, ge=0)
+    # Docker and systemd kill 10–15 s after SIGTERM: the wait must end well before that.
+    shutdown_wait_seconds: float = Field(6.0, ge=0, le=8)
     lease_seconds: float = Field(120.0, ge=1)
     sources: dict[str, str] = Field(default_factory=dict)
 

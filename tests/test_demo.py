@@ -130,7 +130,7 @@ def test_demo_mail_server_keeps_what_the_channel_sends() -> None:
             security="none",
             sender="giamsat@demo.example.vn",
             recipients=["canbo@demo.example.vn"],
-            timeout=5,
+            timeout=60,
         )
         message = compose(settings.sender or "", list(settings.recipients), subject, body, "<p>x</p>")
         asyncio.run(EmailChannel.from_settings(settings).send_message(message))

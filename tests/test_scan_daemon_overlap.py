@@ -76,7 +76,7 @@ def test_a_manual_scan_during_a_daemon_scan_is_refused_and_no_change_is_recorded
         **env,
         "MONITOR_SCHEDULE__SCAN_EVERY": "1h",
         "MONITOR_SCHEDULE__JITTER_SECONDS": "0",
-        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "30",
+        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "8",
         "MONITOR_DIGEST__SEND_EMPTY": "false",
     }
     log_path = tmp_path / "daemon.log"

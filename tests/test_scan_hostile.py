@@ -105,7 +105,7 @@ def test_sigterm_while_the_daemon_reads_the_nested_page_exits_within_10_s(
         **web.command_env(db_url, tmp_path),
         "MONITOR_SCHEDULE__SCAN_EVERY": "1h",
         "MONITOR_SCHEDULE__JITTER_SECONDS": "0",
-        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "60",
+        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "6",
         "MONITOR_DIGEST__SEND_EMPTY": "false",
     }
     log_path = tmp_path / "daemon.log"

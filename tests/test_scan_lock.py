@@ -96,7 +96,7 @@ def env(web: SampleWeb, gate: Gate, db_url: str, tmp_path: Path) -> dict[str, st
         "MONITOR_SCHEDULE__SCAN_EVERY": "1h",
         "MONITOR_SCHEDULE__JITTER_SECONDS": "0",
         "MONITOR_SCHEDULE__LEASE_SECONDS": "2",
-        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "30",
+        "MONITOR_SCHEDULE__SHUTDOWN_WAIT_SECONDS": "8",
     }
 
 

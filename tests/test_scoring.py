@@ -184,6 +184,7 @@ STATES = [
     (Enrichment(URL, "telegram", "failed", "parse_limit", http_status=200), "parse_limit", True),
     (Enrichment(URL, "telegram", "failed", "http_503", http_status=503), "failed", True),
     (Enrichment(URL, "telegram", "failed", "extract_failed", http_status=200), "failed", True),
+    (Enrichment(URL, "web", "failed", "read_error"), "read_error", True),
 ]
 
 
@@ -222,3 +223,5 @@ def test_which_failed_rechecks_keep_the_old_state() -> None:
     assert not keeps_state("web", "failed")
     assert keeps_state("web", "timeout")
     assert keeps_state("web", "too_large")
+    # A failure of the monitor's own reading says nothing about the site.
+    assert keeps_state("web", "read_error")

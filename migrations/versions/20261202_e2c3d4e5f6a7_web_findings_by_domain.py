@@ -119,8 +119,19 @@ def _merged(bind: sa.Connection, group: list[dict[str, Any]]) -> dict[str, Any]:
         # Seen live on any path: the site is live.
         "status": "active" if active else latest["status"],
         "misses": min(r["misses"] for r in (active or group)),
-        "triage": _latest_triage(bind, group),
+        "triage": _merged_triage(strongest, _latest_triage(bind, group)),
     }
+
+
+def _merged_triage(strongest: dict[str, Any], latest: str) -> str:
+    """The decision on the row whose judgement the merged finding keeps; another path's decision
+    only when it does not silence an impersonation nobody dismissed (a dismissed legitimate page
+    on the same domain must not hide the fake one)."""
+    if strongest["triage"] != "untriaged":
+        return str(strongest["triage"])
+    if latest in ("dismissed", "official") and strongest["verdict"] == "impersonation":
+        return "untriaged"
+    return latest
 
 
 def _latest_triage(bind: sa.Connection, group: list[dict[str, Any]]) -> str:

@@ -13,7 +13,7 @@ from monitor.display import json_text, local_time, machine_time, safe_text, tabl
 from monitor.errors import MonitorError
 from monitor.i18n import Language, tr
 from monitor.notes import note_text
-from monitor.notify.texts import RUN_STATUS, SOURCES, label, text
+from monitor.notify.texts import DAEMON_STATES, RUN_STATUS, SOURCES, label, text
 from monitor.report import unreadable_pages
 from monitor.store.db import (
     current_revision,
@@ -141,13 +141,6 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
     }
 
 
-DAEMON_STATES: dict[str, tuple[str, str]] = {
-    "running": ("đang chạy", "running"),
-    "standby": ("chờ", "standby"),
-    "stopped": ("đã dừng", "stopped"),
-    "never_started": ("chưa từng chạy", "never started"),
-    "heartbeat_lost": ("mất nhịp tim", "heartbeat lost"),
-}
 JOBS: dict[str, tuple[str, str]] = {"scan": ("quét", "scan"), "digest": ("bản tin", "digest")}
 
 

@@ -294,6 +294,15 @@ SOURCES: dict[str, tuple[str, str]] = {
     "crtsh": ("crt.sh (chứng thư số)", "crt.sh (certificates)"),
 }
 
+# monitor status: the daemon's state.
+DAEMON_STATES: dict[str, tuple[str, str]] = {
+    "running": ("đang chạy", "running"),
+    "standby": ("chờ", "standby"),
+    "stopped": ("đã dừng", "stopped"),
+    "never_started": ("chưa từng chạy", "never started"),
+    "heartbeat_lost": ("mất nhịp tim", "heartbeat lost"),
+}
+
 RUN_STATUS: dict[str, tuple[str, str]] = {
     "ok": ("bình thường", "ok"),
     "partial": ("một phần", "partial"),
@@ -314,6 +323,7 @@ PAGE_STATES: dict[str, tuple[str, str]] = {
     "unsafe_redirect": ("chuyển hướng không an toàn", "unsafe redirect"),
     "parse_limit": ("quá giới hạn phân tích", "over the parsing limit"),
     "failed": ("lỗi", "failed"),
+    "read_error": ("lỗi khi đọc trang", "could not be read"),
     "gone": ("không còn tồn tại", "gone"),
     "not_fetched": ("không truy cập", "not fetched"),
 }

@@ -23,19 +23,26 @@ LEASE_NAME = "scheduler"
 ADVISORY_KEY = 0x6D6F6E69
 
 
+# Tokens of the holder ids this process made: our pid with another token is an earlier process
+# that had the same pid (a container's PID 1 after a restart), and that one is gone.
+_OUR_TOKENS: set[str] = set()
+
+
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    token = uuid.uuid4().hex[:8]
+    _OUR_TOKENS.add(token)
+    return f"{socket.gethostname()}:{os.getpid()}:{token}"
 
 
 def holder_gone(holder: str) -> bool:
     """True only when `holder` (a holder_id) was a process on this host that no longer exists."""
     host, _, rest = holder.partition(":")
-    pid_text, _, _token = rest.partition(":")
+    pid_text, _, token = rest.partition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return False  # another machine's process: only its heartbeat can tell
     pid = int(pid_text)
     if pid == os.getpid():
-        return False
+        return token not in _OUR_TOKENS
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -37,7 +37,7 @@ class Site:
         if request.url.path == "/robots.txt":
             return PlainTextResponse(ROBOTS)
         if request.url.path in self.slow:
-            await asyncio.sleep(1)
+            await asyncio.sleep(5)  # far past any client timeout a test sets
         return self.pages.get(request.url.path) or PlainTextResponse("not found", status_code=404)
 
 

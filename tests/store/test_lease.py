@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -58,6 +59,9 @@ def test_holder_gone_only_for_a_dead_process_on_this_host() -> None:
         host = socket.gethostname()
         assert not holder_gone(f"{host}:{child.pid}:aaaa1111")  # alive
         assert not holder_gone(holder_id())  # ourselves
+        # Our pid under a token this process never made: an earlier process with the same pid
+        # (a container's PID 1 after a restart), gone.
+        assert holder_gone(f"{host}:{os.getpid()}:00000000")
         assert not holder_gone(f"another-{host}:{child.pid}:aaaa1111")  # elsewhere: only a heartbeat can tell
         assert not holder_gone("not a holder")
     finally:

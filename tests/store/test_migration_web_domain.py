@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from monitor.store.db import downgrade, make_engine, upgrade
+
+REPO = Path(__file__).resolve().parents[2]
 
 BEFORE = "d1b2c3d4e5f6"
 REVISION = "e2c3d4e5f6a7"
@@ -196,3 +200,30 @@ def test_upgrade_without_web_rows_and_downgrade_is_a_no_op(engine: Engine) -> No
     assert _rows(engine, "SELECT COUNT(*) FROM findings") == [(len(FINDINGS),)]
     upgrade(engine, REVISION)
     assert _rows(engine, "SELECT COUNT(*) FROM findings") == [(6,)]
+
+
+def _merged_triage() -> Any:
+    path = REPO / "migrations" / "versions" / "20261202_e2c3d4e5f6a7_web_findings_by_domain.py"
+    spec = importlib.util.spec_from_file_location("web_by_domain", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module._merged_triage
+
+
+@pytest.mark.parametrize(
+    ("strongest", "latest", "merged"),
+    [
+        ({"triage": "confirmed", "verdict": "impersonation"}, "dismissed", "confirmed"),
+        # A dismissed legitimate path must not silence the fake path on the same domain.
+        ({"triage": "untriaged", "verdict": "impersonation"}, "dismissed", "untriaged"),
+        ({"triage": "untriaged", "verdict": "impersonation"}, "official", "untriaged"),
+        ({"triage": "untriaged", "verdict": "impersonation"}, "reported", "reported"),
+        ({"triage": "untriaged", "verdict": "suspect"}, "dismissed", "dismissed"),
+    ],
+)
+def test_merged_triage_never_silences_an_undecided_impersonation(
+    strongest: dict[str, str], latest: str, merged: str
+) -> None:
+    assert _merged_triage()(strongest, latest) == merged

@@ -154,7 +154,7 @@ def test_a_killed_holder_process_frees_its_brand_and_its_scan_is_interrupted(db_
         holder.wait(timeout=10)
         # PostgreSQL notices the lost session on its own schedule: wait for it, bounded by `give_up`.
         stop = threading.Event()
-        give_up = threading.Timer(20, stop.set)
+        give_up = threading.Timer(120, stop.set)
         give_up.start()
         try:
             scan = lock.start_waiting([BRAND], "cli", stop, poll=0.05)
