@@ -110,11 +110,11 @@ class Scanner:
         def under(base: str | None, *paths: str) -> list[str]:
             return [f"{base.rstrip('/')}/{path}" for path in paths] if base else []
 
-        # Exact API URLs the sources call (the query string aside), never whole origins. DuckDuckGo's
-        # HTML page is a public page: guarded and robots-checked like any other.
+        # Exact URLs the sources call (the query string aside), never whole origins.
         urls = [
             s.brave.url,
             *under(s.searxng.url, "search"),
+            s.duckduckgo.url,
             s.google_cse.url,
             s.crtsh.url,
             *under(s.youtube.api_url, "search", "channels"),
@@ -478,8 +478,7 @@ class Scanner:
                     repo = ScanRepository(session)
                     scan = repo.get(report.scan_id)
                     if scan is not None and scan.status == "running":
-                        why = scrub(f"{type(exc).__name__}: {exc}", self.settings.secret_values())
-                        repo.finish(scan, status, report.counts(), why[:500])
+                        repo.finish(scan, status, report.counts(), f"{type(exc).__name__}: {exc}"[:500])
         except Exception as error:  # the store may be what broke: the brands must still be freed
             log.warning("scan_abandon_failed", scan_id=report.scan_id, error=type(error).__name__)
         finally:
