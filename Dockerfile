@@ -18,7 +18,9 @@ ENV PATH=/opt/monitor/bin:$PATH
 
 WORKDIR /src
 # Dependencies first, from the pinned set: this layer is rebuilt only when constraints.txt changes,
-# not on every code change.
+# not on every code change. constraints.txt pins the optional extras too: psycopg (`postgres`),
+# Apprise (`chat`, the chat alerts) and Pillow (`images`, the logo signal and the blank-screenshot
+# check), so the image has all of them although the project below is installed with --no-deps.
 COPY constraints.txt ./
 RUN pip install -r constraints.txt
 
@@ -36,6 +38,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/monitor/bin:$PATH
 
+# Headless Chromium for screenshots of public pages (monitor.capture); Liberation fonts carry the
+# Vietnamese letters. Without Chromium, screenshots are skipped with a note.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 monitor \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin monitor \
     && mkdir -p /data \
@@ -52,6 +60,9 @@ ENV MONITOR_CONFIG=/app/config/monitor.toml \
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
+
+# The web console, when this image runs `monitor web --host 0.0.0.0` (compose's `web` service).
+EXPOSE 8080
 
 # `docker stop` sends this; the daemon traps it and shuts down cleanly.
 STOPSIGNAL SIGTERM

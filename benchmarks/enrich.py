@@ -1,14 +1,17 @@
 """Enrichment benchmark: 1,000 distinct loopback pages enriched and archived twice, unchanged.
 
-Run from the repository root:  .venv/bin/python benchmarks/enrich.py [--pages 1000 --size-scale 1 ...]
+Run from the repository root:  .venv/bin/python -m benchmarks.enrich [--pages 1000 --keep-bodies ...]
 
 A subprocess serves Telegram channels (the t.me card and its t.me/s/ preview), TikTok profiles,
 YouTube channels and websites with og tags, each platform on its own loopback address
 (127.0.0.2, ...; websites spread over several) and all on one port. The settings point the
 Telegram, TikTok and YouTube base URLs there, as the demo does. Each pass does what a scan does
-for its candidates: page_url(), enrich() with ENRICH_CONCURRENCY pages in flight through one
-fresh HttpClient (robots.txt, SSRF guard, host limits), then EvidenceArchive.store() of every
-answer, one transaction per page, into a temporary evidence folder and SQLite database.
+for its candidates: page_url(), then enrich_each() with ENRICH_CONCURRENCY pages in flight
+through one fresh HttpClient (robots.txt, SSRF guard, host limits); each reading is archived as
+soon as it arrives (EvidenceArchive.store() of every answer, one transaction per page, into a
+temporary evidence folder and SQLite database) and then released, so a bounded number of pages
+is in memory whatever their count. Peak RSS target: 250 MB for 1,000 pages; `--keep-bodies`
+holds every reading until the pass ends, as scans did before, for comparison.
 
 Pages are about as heavy as captured real ones (`--size-scale 0` serves bare markup). The
 second pass reads the same bytes, so it must add no evidence bytes, files or index rows (target
@@ -30,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -40,11 +44,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select, text
 
-from monitor.enrich.enricher import Enrichment, enrich
+from monitor.enrich.enricher import READ_CONCURRENCY as ENRICH_CONCURRENCY
+from monitor.enrich.enricher import Enrichment, PageJob, ReadOptions, enrich_each
 from monitor.evidence import EvidenceArchive
 from monitor.log import configure
 from monitor.net.client import HttpClient
-from monitor.scan import ENRICH_CONCURRENCY
 from monitor.scoring import page_url
 from monitor.settings import Settings, load_settings
 from monitor.store.db import open_database, session_factory, session_scope
@@ -59,6 +63,7 @@ WEB_HOST_FIRST = 5  # websites on 127.0.0.5, 127.0.0.6, ...
 REAL_KIB = {"telegram": 10, "preview": 140, "tiktok": 540, "youtube": 900, "web": 60}
 ROBOTS = b"User-agent: *\nAllow: /\n"
 NOT_FOUND = b"<html><body><h1>404 Not Found</h1></body></html>"
+PEAK_TARGET_MB = 250
 
 
 # --- the pages -------------------------------------------------------------------------------------
@@ -357,7 +362,6 @@ def serve(count: int, web_hosts: int, scale: float, ready: Connection, hits: Syn
 @dataclass
 class Pass:
     wall: float
-    enrich_wall: float
     archive_wall: float
     requests: int
     responses: int
@@ -394,51 +398,69 @@ def check(page: Page, url: str, result: Enrichment) -> str | None:
     return None
 
 
-async def enrich_all(settings: Settings, targets: list[tuple[Page, str]]) -> list[Enrichment]:
-    """enrich() every target as a scan does: one client, ENRICH_CONCURRENCY pages in flight."""
-    gate = asyncio.Semaphore(ENRICH_CONCURRENCY)
+async def stream_pass(
+    settings: Settings,
+    engine: Engine,
+    targets: list[tuple[Page, str]],
+    keep_bodies: bool,
+) -> tuple[list[str], int, float]:
+    """Read every target as a scan does and archive each reading as soon as it is read.
+
+    One client, ENRICH_CONCURRENCY pages in flight (enrich_each), one transaction per page in a
+    worker thread; the reading is then released (bodies dropped) unless `keep_bodies`, which
+    holds every reading until the pass ends as the scan did before pages were streamed.
+    Returns the failures, the number of answers and the seconds spent archiving.
+    """
+    archive = EvidenceArchive(settings.evidence.dir)
+    factory = session_factory(engine)
+    options = ReadOptions(
+        tiktok_oembed_url=settings.sources.tiktok.oembed_url,
+        youtube_api_url=settings.sources.youtube.api_url,
+    )
+    jobs = [PageJob(page, url, page.kind, name=page.name) for page, url in targets]
+    failures: list[str] = []
+    held: list[Enrichment] = []
+    answers = 0
+    archiving = 0.0
+
+    def store(result: Enrichment) -> float:
+        started = time.perf_counter()
+        with session_scope(factory) as session:
+            stored = [archive.store(session, response) for response in result.responses]
+        held.append(result if keep_bodies else result.release(stored))
+        return time.perf_counter() - started
+
     async with HttpClient.from_settings(settings.http) as client:
-
-        async def one(page: Page, url: str) -> Enrichment:
-            async with gate:
-                return await enrich(
-                    client,
-                    url,
-                    page.kind,
-                    name=page.name,
-                    tiktok_oembed_url=settings.sources.tiktok.oembed_url,
-                    youtube_api_url=settings.sources.youtube.api_url,
-                )
-
-        return list(await asyncio.gather(*(one(page, url) for page, url in targets)))
+        readings = enrich_each(client, jobs, options, concurrency=ENRICH_CONCURRENCY)
+        async with aclosing(readings):
+            async for job, result in readings:
+                page, url = job.key, job.url
+                if (reason := check(page, url, result)) is not None:
+                    failures.append(reason)
+                answers += len(result.responses)
+                archiving += await asyncio.to_thread(store, result)
+                del result
+    if not keep_bodies and any(r.responses for r in held):
+        failures.append("a released reading still holds its bodies")
+    return failures, answers, archiving
 
 
 def run_pass(
-    settings: Settings, engine: Engine, targets: list[tuple[Page, str]], hits: Synchronized[int]
+    settings: Settings,
+    engine: Engine,
+    targets: list[tuple[Page, str]],
+    hits: Synchronized[int],
+    keep_bodies: bool = False,
 ) -> Pass:
-    archive = EvidenceArchive(settings.evidence.dir)
-    factory = session_factory(engine)
     before = hits.value
     started = time.perf_counter()
-    results = asyncio.run(enrich_all(settings, targets))
-    enriched = time.perf_counter()
-    # One transaction per page, as the scanner stores a candidate's evidence with its finding.
-    for result in results:
-        with session_scope(factory) as session:
-            for response in result.responses:
-                archive.store(session, response)
+    failures, answers, archiving = asyncio.run(stream_pass(settings, engine, targets, keep_bodies))
     finished = time.perf_counter()
-    failures = [
-        reason
-        for (page, url), result in zip(targets, results, strict=True)
-        if (reason := check(page, url, result)) is not None
-    ]
     return Pass(
         wall=finished - started,
-        enrich_wall=enriched - started,
-        archive_wall=finished - enriched,
+        archive_wall=archiving,
         requests=hits.value - before,
-        responses=sum(len(result.responses) for result in results),
+        responses=answers,
         ok=len(targets) - len(failures),
         failures=failures,
     )
@@ -464,8 +486,8 @@ def measure(engine: Engine, folder: Path, database: Path) -> Archive:
 def report(label: str, count: int, result: Pass) -> None:
     print(
         f"{label}: {result.wall:.2f} s, {count / result.wall:.0f} pages/s "
-        f"(enrich {result.enrich_wall:.2f} s = {count / result.enrich_wall:.0f} pages/s, "
-        f"archive {result.archive_wall:.2f} s); {result.requests} requests, {result.responses} answers; "
+        f"(of which archiving {result.archive_wall:.2f} s, pages read on meanwhile); "
+        f"{result.requests} requests, {result.responses} answers; "
         f"read OK: {result.ok}/{count}"
     )
 
@@ -490,6 +512,11 @@ def main() -> None:
     parser.add_argument("--per-host-concurrency", type=int, default=2)
     parser.add_argument("--max-concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="unchanged passes after the first (best shown)")
+    parser.add_argument(
+        "--keep-bodies",
+        action="store_true",
+        help="hold every reading with its bodies until the pass ends (how scans worked before; compare RSS)",
+    )
     args = parser.parse_args()
     if min(args.pages, args.web_hosts, args.repeat) < 1 or args.size_scale < 0:
         parser.error("--pages, --web-hosts and --repeat must be at least 1, --size-scale at least 0")
@@ -545,10 +572,15 @@ def bench(args: argparse.Namespace, port: int, hits: Synchronized[int]) -> None:
             f"pages: {len(pages)} ({', '.join(f'{kind} {n}' for kind, n in counts.items())}); "
             f"size scale {args.size_scale:g}; per_host_concurrency={args.per_host_concurrency} "
             f"max_concurrency={args.max_concurrency} interval={args.interval:g}s "
-            f"enrich_concurrency={ENRICH_CONCURRENCY}"
+            f"enrich_concurrency={ENRICH_CONCURRENCY}; "
+            + (
+                "every reading held until the pass ends"
+                if args.keep_bodies
+                else "readings streamed to the archive"
+            )
         )
 
-        first = run_pass(settings, engine, targets, hits)
+        first = run_pass(settings, engine, targets, hits, args.keep_bodies)
         report("pass 1", len(pages), first)
         if first.ok != len(pages):
             fail(f"pass 1 read {first.ok} of {len(pages)} pages correctly", first.failures)
@@ -559,7 +591,7 @@ def bench(args: argparse.Namespace, port: int, hits: Synchronized[int]) -> None:
             f"database {after_first.database} bytes"
         )
 
-        repeats = [run_pass(settings, engine, targets, hits) for _ in range(args.repeat)]
+        repeats = [run_pass(settings, engine, targets, hits, args.keep_bodies) for _ in range(args.repeat)]
         for number, result in enumerate(repeats, start=2):
             report(f"pass {number} (unchanged)", len(pages), result)
         bad = [r for r in repeats if r.ok != len(pages)]
@@ -584,9 +616,8 @@ def bench(args: argparse.Namespace, port: int, hits: Synchronized[int]) -> None:
             f"captures refreshed: {refreshed} of {sum(r.responses for r in repeats)} answers; "
             f"database {after.database - after_first.database:+d} bytes"
         )
-        print(
-            f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (client process)"
-        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS: {peak:.0f} MB (client process; target <= {PEAK_TARGET_MB} MB for 1,000 pages)")
         engine.dispose()
         if any(growth.values()):
             fail("unchanged pages added evidence")

@@ -1,7 +1,10 @@
-"""Scan benchmark: a loopback web of 2,000 results across 5 hosts, then 10 identical re-scans.
+"""Scan benchmark: 2,000 search results naming 2,000 accounts, then 10 identical re-scans.
 
-Prints wall time and its ratio to the politeness bound (max over hosts of requests × interval),
-peak memory, and database and evidence growth per re-scan. Run: python -m benchmarks.scan
+A Brave-like API on one loopback host; the accounts are Telegram, TikTok and YouTube handles
+whose pages are served by three other hosts (every tenth result is a planted fake, worth a
+page read), plus one website. Prints wall time and its ratio to the politeness bound (max over
+hosts of requests × interval), peak memory, and database and evidence growth per re-scan.
+Run: python -m benchmarks.scan
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ from monitor.store.schema import Finding
 REPO = Path(__file__).resolve().parents[1]
 SEARCH_HOST = "127.0.0.2"
 PAGE_HOSTS = ("127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6")
+# Which page host stands in for which platform, and the account URL a search result shows.
+PLATFORM_HOSTS = {"telegram": "127.0.0.3", "tiktok": "127.0.0.4", "youtube": "127.0.0.5"}
+RESULT_URLS = {
+    "telegram": "https://t.me/{handle}",
+    "tiktok": "https://www.tiktok.com/@{handle}",
+    "youtube": "https://www.youtube.com/@{handle}",
+}
 PER_QUERY = 20
 
 
@@ -57,14 +67,15 @@ class Web:
             server.server_close()
 
     def item(self, index: int) -> dict[str, str]:
-        host = PAGE_HOSTS[(index // self.fake_every) % len(PAGE_HOSTS)]
         fake = index % self.fake_every == 0
         title = f"BHXH Bình Dương hỗ trợ rút BHXH 1 lần {index}" if fake else f"Cửa hàng điện máy số {index}"
-        return {
-            "title": title,
-            "url": f"http://{host}:{self.port}/site/{index}",
-            "description": "Trang số " + str(index),
-        }
+        if index == 0:
+            url = f"http://{PAGE_HOSTS[-1]}:{self.port}/site/{index}"
+        else:
+            platform = list(RESULT_URLS)[(index // self.fake_every) % len(RESULT_URLS)]
+            handle = f"bhxh_binhduong_{index}" if fake else f"dienmay_{index}"
+            url = RESULT_URLS[platform].format(handle=handle)
+        return {"title": title, "url": url, "description": "Trang số " + str(index)}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         web = self
@@ -93,7 +104,8 @@ class Web:
                         "web": {"type": "search", "results": items},
                     }
                     return self._send(json.dumps(body, ensure_ascii=False), "application/json")
-                index = parts.path.rsplit("/", 1)[-1]
+                tail = parts.path.rsplit("/", 1)[-1]
+                index = "".join(c for c in tail if c.isdigit()) or "0"
                 page = (
                     f"<html><head><title>BHXH Bình Dương hỗ trợ {index}</title>"
                     f'<meta property="og:description" content="Liên hệ 0901 234 {int(index) % 1000:03d}">'
@@ -133,6 +145,9 @@ def main() -> None:
             "MONITOR_DATABASE__URL": f"sqlite:///{database}",
             "MONITOR_EVIDENCE__DIR": str(folder / "evidence"),
             "MONITOR_HTTP__ALLOW_PRIVATE_NETWORKS": "true",
+            # The scan itself against its politeness bound; screenshots run after it, once its alerts
+            # are out, and are measured by benchmarks/screenshots.py.
+            "MONITOR_SCREENSHOTS__ENABLED": "false",
             "MONITOR_HTTP__PER_HOST_MIN_INTERVAL": str(args.interval),
             "MONITOR_HTTP__PER_HOST_CONCURRENCY": "2",
             "MONITOR_HTTP__MAX_CONCURRENCY": "8",
@@ -141,6 +156,10 @@ def main() -> None:
             "MONITOR_SOURCES__BRAVE__MAX_QUERIES": str(queries),
             "MONITOR_SOURCES__BRAVE__MAX_PAGES": "10",
             "MONITOR_SOURCES__DUCKDUCKGO__ENABLED": "false",
+            **{
+                f"MONITOR_SOURCES__{platform.upper()}__URL": f"http://{host}:{web.port}"
+                for platform, host in PLATFORM_HOSTS.items()
+            },
             "MONITOR_SOURCES__DOMAINS__ENABLED": "false",
             "MONITOR_SOURCES__CRTSH__ENABLED": "false",
             "MONITOR_ALERTS__EMAIL": "false",

@@ -50,7 +50,6 @@ _FB_RESERVED = _words(
     stories bookmarks places public directory fundraisers live about careers notes r.php tr
     reg signup campaign pages_reaction_units ufi"""
 )
-_TT_RESERVED = _words("discover tag music search explore foryou following live login legal about")
 _TG_RESERVED = _words("share addstickers addemoji addtheme proxy socks setlanguage iv login confirmphone")
 _IG_RESERVED = _words("p reel reels tv explore accounts direct about legal developer web stories")
 _X_RESERVED = _words(
@@ -484,10 +483,11 @@ def merge(sightings: Iterable[Sighting], brand: str) -> list[Candidate]:
         groups.setdefault(ident.identity, (ident, []))[1].append(sighting)
     if skipped:
         log.info("candidates_skipped_urls", brand=brand, count=skipped)
-    return [_candidate(brand, ident, seen) for ident, seen in groups.values()]
+    return [candidate_of(brand, ident, seen) for ident, seen in groups.values()]
 
 
-def _candidate(brand: str, ident: Identity, seen: list[Sighting]) -> Candidate:
+def candidate_of(brand: str, ident: Identity, seen: list[Sighting]) -> Candidate:
+    """The candidate for one identity from its sightings (at least one)."""
     by_rank = sorted(seen, key=lambda s: s.rank)
     names = [clean_display_name(s.title) for s in by_rank]
     counts = Counter(n for n in names if n)

@@ -14,7 +14,7 @@ from monitor.cli_i18n import click_state, localize_commands, restore_click, use_
 from monitor.commands import LazyGroup
 from monitor.env import cli_env
 from monitor.errors import ConfigError, DatabaseAccessError, EvidenceWriteError, MonitorError
-from monitor.i18n import Language, choose_language, requested_language, tr, ui_language
+from monitor.i18n import LANGUAGES, Language, choose_language, requested_language, tr, ui_language
 
 if TYPE_CHECKING:
     from monitor.commands.context import CliContext
@@ -113,7 +113,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 @click.option(
     "--lang",
-    type=click.Choice(["vi", "en"]),
+    type=click.Choice(LANGUAGES),
     default=None,
     help=tr("Ngôn ngữ hiển thị (mặc định: vi).", "Display language (default: vi)."),
 )

@@ -7,8 +7,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 from time import monotonic
@@ -63,14 +64,6 @@ class Daemon:
     @property
     def heartbeat_seconds(self) -> float:
         return max(0.5, min(30.0, self.settings.schedule.lease_seconds / 4))
-
-    def install_signal_handlers(self) -> None:
-        def handle(signum: int, _frame: FrameType | None) -> None:
-            log.info("daemon_stop_requested", signal=signal.Signals(signum).name)
-            self.stop_event.set()
-
-        signal.signal(signal.SIGTERM, handle)
-        signal.signal(signal.SIGINT, handle)
 
     def run(self) -> None:
         """Block until stopped; a job that raises is logged and the daemon goes on."""
@@ -139,7 +132,9 @@ class Daemon:
         separate = dict(schedule.sources)
         main_sources = None
         if separate:
-            main_sources = [key for key in type(self.settings.sources).model_fields if key not in separate]
+            from monitor.discover.registry import registered_keys
+
+            main_sources = [key for key in registered_keys() if key not in separate]
         self._add_scan_job(scheduler, "scan", schedule.scan_every_seconds, main_sources, start)
         for source, every in sorted(separate.items()):
             self._add_scan_job(scheduler, f"scan:{source}", parse_duration(every), [source], start)
@@ -203,6 +198,39 @@ class Daemon:
             )
         else:
             log.warning("job_missed", job=event.job_id, scheduled=str(event.scheduled_run_time))
+
+
+@contextmanager
+def stop_on_signals(
+    stop: threading.Event, received: list[signal.Signals] | None = None
+) -> Iterator[threading.Event]:
+    """While the block runs, SIGTERM and SIGINT (Ctrl-C) set `stop` rather than end the process.
+
+    Whatever runs then sees the event (scans, waits, the daemon's loop) and winds down in
+    seconds, recording what it did. A second signal while stopping is the impatient kind: the
+    process ends at once (status 128 + signal), which the store survives as it survives a crash
+    (each unit of work commits on its own). Main thread only (Python's rule for handlers).
+    `received` gets the signal that asked for the stop (a command's exit status names it).
+    """
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            log.warning("stop_forced", signal=name)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(128 + signum)
+        log.info("daemon_stop_requested", signal=name)
+        if received is not None:
+            received.append(signal.Signals(signum))
+        stop.set()
+
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_until_stopped(work: Awaitable[T], stop: threading.Event, grace: float = STOP_GRACE) -> T | None:

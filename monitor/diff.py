@@ -1,23 +1,39 @@
 """Findings lifecycle, pure: previous state + what this scan saw -> new / changed / gone / ...
 
-Outcomes are named once here and used everywhere. A source that did not run cleanly never turns
-an absence into a miss, so a blocked search engine cannot make a live fake look "gone".
+Outcomes are named once here and used everywhere, with the codes of verdicts, triage and runs (their
+words are in monitor.notify.texts). A source that did not run cleanly never turns an absence into a
+miss, so a blocked search engine cannot make a live fake look "gone".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 Verdict = Literal["impersonation", "suspect", "clear"]
+# Where a finding stands now (its lifecycle).
 Status = Literal["active", "gone", "taken_down"]
-PageState = Literal["content", "unavailable", "blocked", "unverified", "failed", "not_fetched"]
+# What reading a candidate's page this scan said about it (the stored code is monitor.page_state).
+PageOutcome = Literal["content", "unavailable", "blocked", "unverified", "failed", "not_fetched"]
 EventKind = Literal["new", "changed", "gone", "taken_down", "reappeared"]
 Outcome = Literal["new", "changed", "gone", "taken_down", "reappeared", "seen", "missed", "kept"]
+# Officers' decision on a finding; every code but "untriaged" is an action they record.
+Triage = Literal["untriaged", "confirmed", "dismissed", "reported", "taken_down", "official"]
+# One source's run in a scan, and the scan's own run.
+SourceStatus = Literal["ok", "partial", "blocked", "failed", "skipped"]
+ScanStatus = Literal["running", "ok", "partial", "failed", "interrupted"]
+RunStatus = Literal[SourceStatus, ScanStatus]
 
 REPORTABLE: frozenset[Verdict] = frozenset({"impersonation", "suspect"})
 EVENT_KINDS: tuple[EventKind, ...] = ("new", "changed", "gone", "taken_down", "reappeared")
+TRIAGE_ACTIONS: tuple[Triage, ...] = ("confirmed", "dismissed", "reported", "taken_down", "official")
+# Officers said "not a fake" or "ours": alerts and digests stay silent about it (unless renamed).
+SILENCING_TRIAGE: frozenset[Triage] = frozenset({"dismissed", "official"})
+# Fakes nobody has reported yet: the digest keeps reminding of those still live.
+NOT_REPORTED: frozenset[Triage] = frozenset({"untriaged", "confirmed"})
+# A run that found nothing usable, and one that brought results back (even from some queries only).
+RUN_FAILING: frozenset[RunStatus] = frozenset({"blocked", "failed"})
+RUN_SUCCEEDED: frozenset[RunStatus] = frozenset({"ok", "partial"})
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ class Seen:
     name: str
     verdict: Verdict
     sources: frozenset[str]
-    page: PageState = "not_fetched"
+    page: PageOutcome = "not_fetched"
     content_hash: str | None = None
 
 
@@ -53,10 +69,6 @@ class Change:
     outcome: Outcome
     misses: int = 0
     fields: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def is_event(self) -> bool:
-        return self.outcome in EVENT_KINDS
 
 
 def same_name(a: str, b: str) -> bool:
@@ -103,29 +115,3 @@ def absent(known: Known, clean_sources: frozenset[str], gone_after: int) -> Chan
         return Change(known.identity, "kept", misses=known.misses)
     misses = known.misses + 1
     return Change(known.identity, "gone" if misses >= gone_after else "missed", misses=misses)
-
-
-def diff(
-    known: Mapping[str, Known],
-    seen: Iterable[Seen],
-    clean_sources: Iterable[str],
-    gone_after: int,
-) -> list[Change]:
-    """Every change of one scan for one brand: sightings first, then the absences."""
-    clean = frozenset(clean_sources)
-    changes: list[Change] = []
-    seen_ids: set[str] = set()
-    for item in seen:
-        if item.identity in seen_ids:
-            raise ValueError(f"identity seen twice in one scan: {item.identity}")
-        seen_ids.add(item.identity)
-        changes.append(observe(known.get(item.identity), item))
-    for identity, state in known.items():
-        if identity not in seen_ids:
-            changes.append(absent(state, clean, gone_after))
-    return changes
-
-
-def merge_sources(known: Known, seen: Seen) -> Known:
-    """The finding after a sighting: its sources grow, misses reset."""
-    return replace(known, sources=known.sources | seen.sources, misses=0)

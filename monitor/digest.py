@@ -10,26 +10,47 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.diff import EVENT_KINDS
 from monitor.errors import NotifyError
-from monitor.i18n import Language
+from monitor.i18n import Language, tr
 from monitor.log import get_logger
-from monitor.notify.digest_mail import EVENT_SECTIONS, Digest, Section, render_digest, with_notes
-from monitor.notify.email import EmailChannel
-from monitor.notify.outbox import mark_failed, mark_sent, previous_observation, release_stale
+from monitor.notify.channels import channels_for
+from monitor.notify.digest_mail import (
+    EVENT_SECTIONS,
+    ChannelLine,
+    Digest,
+    Section,
+    render_digest,
+    with_notes,
+)
+from monitor.notify.email import EmailChannel, email_configured
+from monitor.notify.messages import health_lines
+from monitor.notify.outbox import channel_health, release_stale
 from monitor.notify.periods import DigestSlot, claim_digest, next_digest
 from monitor.notify.stories import Story, period_stories
+from monitor.notify.summary import deliver_digest_summary
 from monitor.notify.texts import text
 from monitor.notify.views import Item, make_item, source_health
+from monitor.reports.still_live import still_live_lines, still_live_title
 from monitor.settings import BrandSettings, Settings
 from monitor.store.db import session_scope
+from monitor.store.digests import DigestReads
+from monitor.store.outbox import mark_failed, mark_sent, previous_observation
+from monitor.store.reports import ReportRepository
 from monitor.store.scans import ScanRepository
-from monitor.store.schema import Capture, Finding, Observation, SourceRun, utcnow
+from monitor.store.schema import utcnow
+from monitor.store.views import FindingViews
 
-__all__ = ["Digest", "DigestResult", "Section", "asend_digests", "build_digest", "send_digests"]
+__all__ = [
+    "Digest",
+    "DigestResult",
+    "Section",
+    "asend_digests",
+    "build_digest",
+    "digest_reaches_anyone",
+    "send_digests",
+]
 
 log = get_logger(__name__)
 
@@ -38,7 +59,6 @@ log = get_logger(__name__)
 EMPTY_MIN_PERIOD = timedelta(hours=20)
 # How far back a source's failure is traced to say since when it fails.
 FAILURE_LOOKBACK = timedelta(days=14)
-NOT_REPORTED = frozenset({"untriaged", "confirmed"})
 
 ResultStatus = Literal["sent", "failed", "dry_run", "written", "empty", "taken", "no_scans"]
 
@@ -54,15 +74,7 @@ class DigestResult:
     error: str | None = None
     path: Path | None = None
     digest: Digest | None = None
-
-
-def _evidence(session: Session, finding_id: int) -> str | None:
-    return session.scalars(
-        select(Capture.sha256)
-        .where(Capture.finding_id == finding_id)
-        .order_by(Capture.last_fetched_at.desc())
-        .limit(1)
-    ).first()
+    summaries: int = 0  # chat channels the summary reached in this run
 
 
 def build_digest(
@@ -77,19 +89,17 @@ def build_digest(
     brand = settings.brand(brand) if isinstance(brand, str) else brand
     zone_name = settings.schedule.timezone
     cap = settings.digest.max_items_per_section
-    rows = session.execute(
-        select(Observation, Finding)
-        .join(Finding, Observation.finding_id == Finding.id)
-        .where(
-            Finding.brand == brand.slug,
-            Observation.observed_at >= period_start,
-            Observation.observed_at < period_end,
-            Observation.event.in_(EVENT_KINDS),
-        )
-        .order_by(Observation.id)
-    ).all()
-    stories = period_stories([(o, f) for o, f in rows], lambda first: previous_observation(session, first))
+    reads = DigestReads(session)
+    evidence = FindingViews(session).latest_evidence
+    rows = reads.events(brand.slug, period_start, period_end)
+    stories = period_stories(rows, lambda first: previous_observation(session, first))
     classified = {key: stories.get(key, []) for key in EVENT_SECTIONS}
+    # Reported long ago and still live: its report lines go on its one card, wherever that card is.
+    follow_days = settings.reports.follow_up_days
+    reported = ReportRepository(session).reported_still_live(brand.slug, follow_days, period_end)
+    report_notes = {
+        entry.finding.id: tuple(still_live_lines([entry], period_end, lang, zone_name)) for entry in reported
+    }
 
     def items(section: list[Story]) -> tuple[Item, ...]:
         made = []
@@ -100,27 +110,33 @@ def build_digest(
                 zone_name=zone_name,
                 lang=lang,
                 previous=story.baseline,
-                evidence=_evidence(session, story.finding.id),
+                evidence=evidence(story.finding.id),
             )
             history = story.history(lang)
-            made.append(with_notes(item, (history,)) if history else item)
+            notes = ((history,) if history else ()) + report_notes.get(story.finding.id, ())
+            made.append(with_notes(item, notes) if notes else item)
         return tuple(made)
 
-    days = settings.digest.still_live_days
-    # One card per finding: one that had news this period is told there, not again as still live.
+    # One card per finding: one that had news this period is told there, not again as still live;
+    # one reported long ago and still live is told with its reports, not again as "not yet reported".
     told = {story.finding.id for section in classified.values() for story in section}
-    still_rows = session.scalars(
-        select(Finding)
-        .where(
-            Finding.brand == brand.slug,
-            Finding.status == "active",
-            Finding.verdict == "impersonation",
-            Finding.triage.in_(NOT_REPORTED),
-            Finding.first_seen_at <= period_end - timedelta(days=days),
+    escalate = [entry for entry in reported if entry.finding.id not in told]
+    escalated = {entry.finding.id for entry in escalate}
+    reported_items = []
+    for entry in escalate[:cap]:
+        item = make_item(
+            entry.finding,
+            None,
+            zone_name=zone_name,
+            lang=lang,
+            now=period_end,
+            evidence=evidence(entry.finding.id),
         )
-        .order_by(Finding.first_seen_at, Finding.id)
-    ).all()
-    still = [finding for finding in still_rows if finding.id not in told]
+        reported_items.append(with_notes(item, report_notes[entry.finding.id]))
+
+    days = settings.digest.still_live_days
+    still_rows = reads.still_live(brand.slug, period_end - timedelta(days=days))
+    still = [finding for finding in still_rows if finding.id not in told | escalated]
     still_items = []
     for finding in still[:cap]:
         item = make_item(
@@ -129,7 +145,7 @@ def build_digest(
             zone_name=zone_name,
             lang=lang,
             now=period_end,
-            evidence=_evidence(session, finding.id),
+            evidence=evidence(finding.id),
         )
         still_items.append(with_notes(item, (text("item.live_days", lang, days=item.live_days),)))
 
@@ -152,6 +168,17 @@ def build_digest(
             items(classified["reappeared"]),
             len(classified["reappeared"]),
         ),
+        Section(
+            "reported_live",
+            still_live_title(follow_days, lang),
+            tuple(reported_items),
+            len(escalate),
+            tr(
+                "Hãy nhắc lại với nơi đã nhận báo cáo hoặc chuyển lên cơ quan chức năng.",
+                "Follow up with where it was reported, or escalate to the authorities.",
+                lang,
+            ),
+        ),
         Section("still_live", text("section.still_live", lang, days=days), tuple(still_items), len(still)),
         # Suspects are for review, not yet for reporting: no report links.
         Section(
@@ -163,23 +190,21 @@ def build_digest(
             False,
         ),
     )
-    runs = session.scalars(
-        select(SourceRun).where(
-            SourceRun.brand == brand.slug,
-            SourceRun.started_at >= period_start,
-            SourceRun.started_at < period_end,
-        )
-    ).all()
+    runs = reads.source_runs(brand.slug, period_start, period_end)
     scans = len({run.scan_id for run in runs})
-    earlier = session.scalars(
-        select(SourceRun).where(
-            SourceRun.brand == brand.slug,
-            SourceRun.started_at >= period_start - FAILURE_LOOKBACK,
-            SourceRun.started_at < period_start,
-        )
-    ).all()
+    earlier = reads.source_runs(brand.slug, period_start - FAILURE_LOOKBACK, period_start)
     health = source_health(
         runs, zone_name, lang, failing_after=settings.lifecycle.source_error_after, earlier=earlier
+    )
+    # The alert channels' deliveries over the period (a day at least): a failing channel is told here.
+    window = max((period_end - period_start) / timedelta(days=1), 1.0)
+    deliveries = sorted(
+        channel_health(session, period_end, days=window, brand=brand.slug),
+        key=lambda h: (h.healthy, h.channel),
+    )
+    channels = tuple(
+        ChannelLine(line, entry.healthy)
+        for line, entry in zip(health_lines(deliveries, lang), deliveries, strict=True)
     )
     return render_digest(
         brand,
@@ -191,6 +216,7 @@ def build_digest(
         health,
         scans,
         settings,
+        channels,
     )
 
 
@@ -233,13 +259,16 @@ async def asend_digests(
 ) -> list[DigestResult]:
     """Send each brand's digest for the period since its last sent one (or `since`), once.
 
-    An unsent (failed) period is retried first, extended to now. `dry_run` builds without
-    sending or recording; `out` also writes each message as an .eml file.
+    The e-mail goes to [email]'s recipients; a short summary goes to each chat channel of the brand
+    (once per period and channel, retried by later delivery rounds). An unsent (failed) period is
+    retried first, extended to now. `dry_run` builds without sending or recording; `out` also
+    writes each message as an .eml file.
     """
     now = now or utcnow()
     lang = lang or settings.email.language
     channel = EmailChannel.from_settings(settings.email, lang=lang, tls_context=tls_context)
-    if not dry_run and out is None and not channel.configured:
+    chats = {brand.slug: _chat_channels(settings, brand, lang) for brand in settings.brands}
+    if not dry_run and out is None and not channel.configured and not any(chats.values()):
         raise NotifyError(text("error.not_configured", lang))
     with session_scope(factory) as session:
         release_stale(session, utcnow())
@@ -265,7 +294,7 @@ async def asend_digests(
             path=_write(out, brand.slug, len(settings.brands), digest.message),
             digest=digest,
         )
-        if dry_run or not channel.configured:
+        if dry_run or not (channel.configured or chats[brand.slug]):
             results.append(result if dry_run else _replace(result, status="written"))
             continue
         if since is None and _nothing_to_send(digest, slot, settings, now):
@@ -274,27 +303,63 @@ async def asend_digests(
         key = (
             f"digest:{brand.slug}:{slot.period_start.isoformat()}:manual:{now.isoformat()}" if since else None
         )
+        # The period's row is claimed whichever way the digest goes out: it is what the next period
+        # starts from, and what keeps two processes from telling the same period twice.
+        recipients = channel.destination() if channel.configured else []
         with session_scope(factory) as session:
-            claimed = claim_digest(session, brand.slug, slot, now, channel.destination(), utcnow(), key=key)
+            claimed = claim_digest(session, brand.slug, slot, now, recipients, utcnow(), key=key)
         if claimed is None:
             log.info("digest_taken", brand=brand.slug, period_start=slot.period_start.isoformat())
             results.append(_replace(result, status="taken"))
             continue
-        try:
-            await channel.send_message(digest.message)
-        except NotifyError as exc:
-            with session_scope(factory) as session:
-                mark_failed(session, claimed, str(exc), subject=digest.subject)
-            log.warning("digest_failed", brand=brand.slug, error=str(exc))
-            results.append(_replace(result, status="failed", error=str(exc)))
-            continue
+        summaries = await _summarize(factory, settings, brand, digest) if chats[brand.slug] else 0
+        result = _replace(result, summaries=summaries)
+        if channel.configured:
+            try:
+                await channel.send_message(digest.message)
+            except NotifyError as exc:
+                with session_scope(factory) as session:
+                    mark_failed(session, claimed, str(exc), subject=digest.subject)
+                log.warning("digest_failed", brand=brand.slug, error=str(exc))
+                results.append(_replace(result, status="failed", error=str(exc)))
+                continue
         with session_scope(factory) as session:
-            mark_sent(session, claimed, utcnow(), subject=digest.subject, recipients=channel.destination())
+            mark_sent(session, claimed, utcnow(), subject=digest.subject, recipients=recipients)
         log.info(
-            "digest_sent", brand=brand.slug, new=digest.new_count, period_start=slot.period_start.isoformat()
+            "digest_sent",
+            brand=brand.slug,
+            new=digest.new_count,
+            period_start=slot.period_start.isoformat(),
+            email=channel.configured,
+            summaries=summaries,
         )
         results.append(_replace(result, status="sent"))
     return results
+
+
+def digest_reaches_anyone(settings: Settings, lang: Language | None = None) -> bool:
+    """True when the digest has somewhere to go: [email], or a chat channel of some brand."""
+    lang = lang or settings.email.language
+    if email_configured(settings.email):
+        return True
+    return any(_chat_channels(settings, brand, lang) for brand in settings.brands)
+
+
+def _chat_channels(settings: Settings, brand: BrandSettings, lang: Language) -> list[str]:
+    """The names of the brand's channels that take a digest summary."""
+    return [c.name for c in channels_for(settings, brand, lang) if c.summaries]
+
+
+async def _summarize(
+    factory: sessionmaker[Session], settings: Settings, brand: BrandSettings, digest: Digest
+) -> int:
+    """Send the digest's chat summary; a failing chat channel never stops the e-mail (it is retried)."""
+    try:
+        report = await deliver_digest_summary(factory, settings, brand, digest)
+    except NotifyError as exc:
+        log.warning("digest_summary_failed", brand=brand.slug, error=str(exc))
+        return 0
+    return report.sent
 
 
 def _nothing_to_send(digest: Digest, slot: DigestSlot, settings: Settings, now: datetime) -> bool:

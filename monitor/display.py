@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 
 DISPLAY_ZONE = "Asia/Ho_Chi_Minh"
 PEOPLE_TIME = "%d/%m/%Y %H:%M"
+PEOPLE_DATE = "%d/%m/%Y"
+# What a missing moment is shown as in letters and tables.
+NO_TIME = "—"
 # C0/C1 controls, DEL, bidi overrides/isolates and line/paragraph separators: they can rewrite
 # what an officer sees in a terminal or a CSV cell, so they are shown as visible escapes.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
@@ -31,16 +34,24 @@ def local_time(value: datetime | None, zone: str = DISPLAY_ZONE, empty: str = ""
     """The one time format people read, in every language and channel: 'dd/mm/yyyy HH:MM' local time."""
     if value is None:
         return empty
-    return value.astimezone(zone_of(zone)).strftime(PEOPLE_TIME)
+    return _utc(value).astimezone(zone_of(zone)).strftime(PEOPLE_TIME)
+
+
+def local_date(value: datetime, zone: str = DISPLAY_ZONE) -> str:
+    """The day of a moment as people read it: 'dd/mm/yyyy' in local time."""
+    return _utc(value).astimezone(zone_of(zone)).strftime(PEOPLE_DATE)
 
 
 def machine_time(value: datetime | None) -> str | None:
     """The one time format programs read (JSON): ISO 8601 with its UTC offset; None stays None."""
     if value is None:
         return None
-    if value.tzinfo is None:  # stored moments are UTC
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat()
+    return _utc(value).isoformat()
+
+
+def _utc(value: datetime) -> datetime:
+    """A moment without a zone is UTC (as the store keeps them), never the machine's local time."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def safe_text(value: str, limit: int | None = 200) -> str:

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.display import json_text
+from monitor.display import json_text, zone_of
 from monitor.errors import EvidenceError
 from monitor.storage_errors import evidence_failure
-from monitor.store.schema import Capture, EvidenceBlob, Finding, Observation
+from monitor.store.evidence_files import EvidenceFileRepository
+from monitor.store.schema import Capture, EvidenceBlob
+from monitor.store.views import FindingViews
 
 KEPT_HEADERS = (
     "content-type",
@@ -110,19 +111,30 @@ class EvidenceArchive:
         session.flush()
         return Stored(sha256=sha256, capture_id=capture.id, new_blob=new_blob)
 
+    def store_bytes(self, session: Session, body: bytes, media_type: str | None) -> str:
+        """Archive a file that was not fetched (a screenshot, an officer's file) once; its SHA-256."""
+        sha256 = hashlib.sha256(body).hexdigest()
+        self._write_body(session, sha256, body, media_type)
+        session.flush()
+        return sha256
+
     def _write_blob(self, session: Session, sha256: str, response: Fetched) -> bool:
+        media_type = response.headers.get("content-type", "")
+        return self._write_body(session, sha256, response.body, media_type)
+
+    def _write_body(self, session: Session, sha256: str, body: bytes, media_type: str | None) -> bool:
         path = self.path_for(sha256)
         known = session.get(EvidenceBlob, sha256) is not None
         if known and path.is_file():
             return False
-        stored_size = self._write_file(path, response.body)
+        stored_size = self._write_file(path, body)
         if not known:
             session.add(
                 EvidenceBlob(
                     sha256=sha256,
-                    size=len(response.body),
+                    size=len(body),
                     stored_size=stored_size,
-                    media_type=response.headers.get("content-type", "")[:255] or None,
+                    media_type=(media_type or "")[:255] or None,
                 )
             )
         return not known
@@ -168,30 +180,19 @@ class EvidenceArchive:
 
     def captures(self, session: Session, finding_id: int) -> list[Capture]:
         """The archived fetches of a finding's pages, oldest first (none for pages never fetched)."""
-        hashes = {
-            sha
-            for sha in session.scalars(
-                select(Observation.evidence_sha256).where(Observation.finding_id == finding_id)
-            )
-            if sha
-        }
-        return list(
-            session.scalars(
-                select(Capture)
-                .where((Capture.finding_id == finding_id) | Capture.sha256.in_(hashes))
-                .order_by(Capture.first_fetched_at)
-            )
-        )
+        return FindingViews(session).captures(finding_id)
 
     def export(self, session: Session, finding_id: int, out: Path, tz: str = "Asia/Ho_Chi_Minh") -> Path:
-        """Write a finding's evidence files, SHA256SUMS and manifest.json into `out`."""
-        finding = session.get(Finding, finding_id)
-        if finding is None:
+        """Write a finding's archived pages, screenshots and officers' files, SHA256SUMS and manifest.json."""
+        # The detail, not the bare view: the manifest keeps the signals the verdict rests on.
+        detail = FindingViews(session).detail(finding_id)
+        if detail is None:
             raise EvidenceError(f"no finding {finding_id}")
+        finding = detail.finding
         captures = self.captures(session, finding_id)
         with _writing(out):
             out.mkdir(parents=True, exist_ok=True)
-        zone = ZoneInfo(tz)
+        zone = zone_of(tz)
         files: dict[str, str] = {}
         entries: list[dict[str, Any]] = []
         for capture in captures:
@@ -227,14 +228,37 @@ class EvidenceArchive:
                 "name": finding.name,
                 "verdict": finding.verdict,
                 "score": finding.score,
-                "reasons": finding.reasons,
-                "signals": finding.signals,
+                "reasons": list(finding.reasons),
+                "signals": list(detail.signals),
                 "first_seen_at_utc": finding.first_seen_at.isoformat(),
                 "last_seen_at_utc": finding.last_seen_at.isoformat(),
             },
             "captures": entries,
             "timezone_shown": tz,
         }
+        officer_entries = []
+        for row in EvidenceFileRepository(session).for_finding(finding_id):
+            name = files.get(row.sha256)
+            if name is None:
+                name = f"{row.sha256}.{_EXTENSIONS.get((row.media_type or '').split(';')[0].strip(), 'bin')}"
+                body = self.read(row.sha256)
+                with _writing(out):
+                    (out / name).write_bytes(body)
+                files[row.sha256] = name
+            officer_entries.append(
+                {
+                    "file": name,
+                    "sha256": row.sha256,
+                    "kind": row.kind,
+                    "filename": row.filename,
+                    "source_url": row.source_url,
+                    "added_by": row.added_by,
+                    "note": row.note,
+                    "added_at_utc": row.created_at.isoformat(),
+                    "added_at_local": row.created_at.astimezone(zone).isoformat(),
+                }
+            )
+        manifest["files"] = officer_entries
         sums = "".join(f"{sha}  {name}\n" for sha, name in sorted(files.items()))
         with _writing(out):
             (out / "manifest.json").write_text(json_text(manifest, indent=2), encoding="utf-8")

@@ -40,6 +40,7 @@ def _dns_kind(part: str) -> str:
 PHRASES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(\d+) of (\d+) look-ups unanswered(?: \(([^)]*)\))?"), _lookups),
     (re.compile(r"\bnothing to look up\b"), "không có tên nào cần tra cứu"),
+    (re.compile(r"^stopped$"), "đã dừng theo yêu cầu"),
     (
         re.compile(r"\bthe resolver answers random names under\b"),
         "máy chủ DNS trả lời cả những tên ngẫu nhiên dưới",

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from monitor.diff import EVENT_KINDS
+from monitor.followups import FollowUpReport
 from monitor.i18n import Language
 from monitor.notify.texts import PAGE_STATES, label, text
 from monitor.page_state import UNREADABLE
@@ -58,6 +59,8 @@ class ScanReport:
     dry_run: bool = False
     # Pages this scan tried to read, by monitor.page_state code.
     pages: Counter[str] = field(default_factory=Counter)
+    # Follow-up steps run after each brand was recorded (monitor.followups).
+    followups: list[FollowUpReport] = field(default_factory=list)
 
     def page_checked(self, state: str) -> None:
         self.pages[state] += 1
@@ -81,6 +84,7 @@ class ScanReport:
             "sources": [s.to_dict() for s in self.sources],
             **self.events,
             "counts": self.counts(),
+            **({"followups": [f.to_dict() for f in self.followups]} if self.followups else {}),
         }
 
 

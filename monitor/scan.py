@@ -1,9 +1,11 @@
-"""One scan: sources -> candidates -> enrichment -> matcher -> store -> diff -> alerts.
+"""The scan conductor: discoverers, page readers, matcher, recorder and follow-ups from registries.
 
-With scan.py and digest.py the only modules that know the whole pipeline. What a scan learns is
-committed per source run and per candidate, so an interrupted scan leaves a consistent store:
-the next scan neither duplicates findings or alerts nor loses any. The absence pass (misses,
-"gone") runs only when every stage before it completed.
+It names no concrete source, page reader or channel. Per brand: the discoverers stream leads
+while pages worth reading are read (scan_flow), the candidates are judged and recorded
+(scan_record), then the follow-up steps run. What a scan learns is committed per source run and
+per small batch of whole candidates, so an interrupted scan leaves a consistent store: the next
+scan neither duplicates findings or alerts nor loses any. The absence pass (misses, "gone") runs only when
+every stage before it completed.
 """
 
 from __future__ import annotations
@@ -18,37 +20,36 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.candidates import Candidate, merge
-from monitor.diff import Known, absent, observe
-from monitor.domains import bridge
-from monitor.domains.lookalike import Lookalike, LookalikeResult, run_lookalikes
-from monitor.enrich.enricher import Enrichment, enrich
+from monitor.candidates import Candidate
+from monitor.discover.base import Discoverer, Discovery
+from monitor.discover.readers import PageReader, build_readers
+from monitor.discover.registry import build_discoverers
+from monitor.enrich.enricher import Enrichment
 from monitor.enrich.logo import LogoBook
 from monitor.errors import MonitorError
-from monitor.evidence import EvidenceArchive, Fetched
+from monitor.evidence import EvidenceArchive, Fetched, Stored
+from monitor.followups import FollowUpContext, run_followups
 from monitor.log import get_logger
-from monitor.matching.matcher import Matcher
-from monitor.matching.profile import BrandProfile
 from monitor.net.client import HttpClient
 from monitor.net.urls import loggable
 from monitor.notify.channels import deliver_alerts
-from monitor.notify.email import email_configured
 from monitor.notify.outbox import enqueue_alerts
-from monitor.page_state import is_failed_check, keeps_state, page_note, page_state
+from monitor.page_state import page_state
 from monitor.redact import scrub
-from monitor.report import NullProgress, Progress, ScanReport, SourceReport, finding_view
-from monitor.scoring import ENRICH_FROM, content_hash, judge, page_url, pre_score
+from monitor.report import NullProgress, Progress, ScanReport, SourceReport
+from monitor.scan_flow import ENRICH_CONCURRENCY, STOPPED, BrandFlow
+from monitor.scan_record import Recorder, brand_state
+from monitor.scoring import Scorer, scorer_for
 from monitor.settings import BrandSettings, Settings
-from monitor.sources import SearchSource, SourceResult, build_sources
+from monitor.sources.base import SourceResult
 from monitor.store.db import session_factory, session_scope
-from monitor.store.findings import FindingData, FindingRepository, as_known, snapshot
 from monitor.store.scan_lock import ScanLock
 from monitor.store.scans import SCAN_HEARTBEAT_SECONDS, ScanRepository
-from monitor.store.schema import utcnow
+from monitor.store.schema import Finding, Observation, utcnow
 
 log = get_logger(__name__)
 
-ENRICH_CONCURRENCY = 8
+__all__ = ["ENRICH_CONCURRENCY", "Scanner"]
 
 
 @dataclass
@@ -69,9 +70,15 @@ class Scanner:
     def __post_init__(self) -> None:
         self.factory: sessionmaker[Session] = session_factory(self.engine)
         self.archive = EvidenceArchive(self.settings.evidence.dir)
+        self.readers: dict[str, PageReader] = build_readers(self.settings)
         self._logo_books: dict[str, LogoBook] = {}
         self._claim: ScanLock | None = None
         self._beating: asyncio.Task[None] | None = None
+        self._scorers: dict[str, asyncio.Future[Scorer]] = {}
+        # The running scan's report, also when the run is cancelled before it returns.
+        self.report: ScanReport | None = None
+        # Follow-up steps of each recorded brand, run after the scan is finished (see _finish).
+        self._pending: list[FollowUpContext] = []
 
     async def run(
         self, brands: Sequence[str] | None = None, sources: Sequence[str] | None = None
@@ -79,6 +86,9 @@ class Scanner:
         chosen = [self.settings.brand(slug) for slug in brands] if brands else list(self.settings.brands)
         for brand in chosen:
             self._logos(brand.slug)  # an unreadable logo file is a config error, before anything runs
+        discoverers = build_discoverers(self.settings, sources)
+        # The brands' matchers are built beside the start-up work (claims, the client).
+        self._scorers = {b.slug: asyncio.ensure_future(asyncio.to_thread(scorer_for, b)) for b in chosen}
         report = ScanReport(scan_id=None, started_at=utcnow(), dry_run=True)
         if not self.dry_run:
             # One scan per brand at a time across processes: ScanBusyError while another live one runs.
@@ -89,195 +99,116 @@ class Scanner:
                 scan = claim.start(slugs, self.trigger)
             self._claim, self._beating = claim, asyncio.create_task(self._heartbeat(claim))
             report = ScanReport(scan_id=scan.id, started_at=scan.started_at)
+        self.report = report
+        self._pending = []
         log.info(
             "scan_started", scan_id=report.scan_id, brands=[b.slug for b in chosen], dry_run=self.dry_run
         )
+        trusted = self.endpoints(discoverers)
         try:
-            async with HttpClient.from_settings(self.settings.http, trusted_urls=self._endpoints()) as client:
+            async with HttpClient.from_settings(
+                self.settings.http, trusted_urls=trusted, stop=self.stop
+            ) as client:
                 for brand in chosen:
                     if self.stop.is_set():
                         break
-                    await self._scan_brand(client, brand, sources, report)
+                    await self._scan_brand(client, brand, discoverers, report)
         except BaseException as exc:
             self._abandon(report, exc)
             raise
         return await self._finish(report)
 
-    def _endpoints(self) -> list[str]:
-        """Configured API endpoints: no SSRF guard and no robots.txt for them (they are ours to call)."""
-        s = self.settings.sources
-
-        def under(base: str | None, *paths: str) -> list[str]:
-            return [f"{base.rstrip('/')}/{path}" for path in paths] if base else []
-
-        # Exact URLs the sources call (the query string aside), never whole origins.
-        urls = [
-            s.brave.url,
-            *under(s.searxng.url, "search"),
-            s.duckduckgo.url,
-            s.google_cse.url,
-            s.crtsh.url,
-            *under(s.youtube.api_url, "search", "channels"),
-            s.tiktok.oembed_url,
-        ]
-        return [url for url in urls if url]
+    def endpoints(self, discoverers: Sequence[Discoverer]) -> list[str]:
+        """API endpoints the parts declared: no SSRF guard and no robots.txt for them (exact URLs)."""
+        declared = [url for d in discoverers for url in d.api_endpoints()]
+        declared += [url for reader in self.readers.values() for url in reader.api_endpoints()]
+        return list(dict.fromkeys(url for url in declared if url))
 
     def _unit(self) -> Any:
         """One transaction; in a dry run everything is rolled back."""
         return _DryRun(self.factory) if self.dry_run else session_scope(self.factory)
 
     async def _scan_brand(
-        self, client: HttpClient, brand: BrandSettings, only: Sequence[str] | None, report: ScanReport
+        self, client: HttpClient, brand: BrandSettings, discoverers: Sequence[Discoverer], report: ScanReport
     ) -> None:
         bound = log.bind(scan_id=report.scan_id, brand=brand.slug)
-        searches = [s for s in build_sources(self.settings.sources, client) if not only or s.key in only]
-        domains_task = asyncio.create_task(self._run_lookalikes(client, brand, only, report))
-        results = await self._run_sources(searches, brand, report)
-        lookalikes = await domains_task
-        if lookalikes is not None:
-            results += bridge.as_results(lookalikes)
-        sightings = [sighting for result in results for sighting in result.sightings]
-        candidates = merge(sightings, brand.slug)
-        domain_names: dict[str, Lookalike] = {}
-        if lookalikes is not None:
-            taken = {c.identity for c in candidates}
-            for candidate, item in zip(
-                bridge.as_candidates(lookalikes, brand.slug), lookalikes.lookalikes, strict=True
-            ):
-                if candidate.identity not in taken:
-                    candidates.append(candidate)
-                    domain_names[candidate.identity] = item
-        report.candidates += len(candidates)
-        self.progress.candidates(brand.slug, len(candidates))
-        bound.info("candidates_merged", sightings=len(sightings), candidates=len(candidates))
-        matcher = Matcher(BrandProfile.from_settings(brand))
-        with self._unit() as session:
-            repo = FindingRepository(session)
-            rows = repo.all_for(brand.slug)
-            known = {row.identity: as_known(row) for row in rows}
-            current = {row.identity: snapshot(row) for row in rows}
-            allowlisted = repo.allowlisted(brand.slug)
-        seen_ids = {c.identity for c in candidates}
-        # A look-alike whose DNS answer was unknown (SERVFAIL, timeout) was not checked: no miss.
-        unchecked = {f"web:{key}" for key in lookalikes.unknown} if lookalikes is not None else set()
-        # Known findings the searches did not return: read their pages, so a live account is never
-        # called gone and a removed one is seen as taken down.
-        rechecks = [
-            Candidate(
-                brand=brand.slug, platform=data.platform, identity=data.identity, url=data.url, name=data.name
-            )
-            for identity, data in current.items()
-            if known[identity].status == "active" and identity not in seen_ids | unchecked
-        ]
-        # Look-alike homepages were read by the domains source already.
-        worth = [
-            c
-            for c in candidates
-            if c.identity not in domain_names
-            and (c.identity in known or pre_score(matcher, c).score >= ENRICH_FROM)
-        ]
-        enrichments = await self._enrich_all(client, brand.slug, [*worth, *rechecks])
-        for checked_page in enrichments.values():
+        state = brand_state(self._unit, brand.slug)
+        started = utcnow()
+        discovery = Discovery(
+            brand=brand,
+            client=client,
+            factory=self.factory,
+            emit=_unset,
+            finished=lambda result: None,
+            progress=self.progress,
+            stop=self.stop,
+            known=state.current,
+            active=frozenset(i for i, k in state.known.items() if k.status == "active"),
+        )
+
+        archiving = asyncio.Lock()
+
+        async def read(candidate: Candidate, url: str, reader: PageReader) -> Enrichment:
+            return await self._read_page(client, brand.slug, candidate, url, reader)
+
+        async def archive(enrichment: Enrichment) -> tuple[Enrichment, tuple[Stored, ...]]:
+            if self.dry_run:
+                return enrichment, ()
+            # Archived now, so the bodies are not held until the brand is judged; one unit at a time.
+            async with archiving:
+                stored = await asyncio.to_thread(self._archive, enrichment.responses)
+            return replace(enrichment, responses=()), stored
+
+        flow = BrandFlow(
+            discovery,
+            discoverers,
+            self.readers,
+            self._scorers[brand.slug],
+            read,
+            archive,
+            self.stop,
+            lambda done, total: self.progress.enriched(brand.slug, done, total),
+            state.allowlisted,
+        )
+        gathered = await flow.run(lambda result: self._record_run(report, brand.slug, result, started))
+        report.candidates += len(gathered.candidates)
+        self.progress.candidates(brand.slug, len(gathered.candidates))
+        bound.info("candidates_merged", sightings=gathered.sightings, candidates=len(gathered.candidates))
+        for checked_page in gathered.enrichments.values():
             report.page_checked(page_state(checked_page))
-        for candidate in candidates:
-            if self.stop.is_set():
-                return
-            enrichment = enrichments.get(candidate.identity)
-            domain = domain_names.get(candidate.identity)
-            other = (
-                [domain.display, candidate.snippets[0]] if domain is not None and candidate.snippets else []
-            )
-            judged = judge(matcher, candidate, enrichment, allowlisted, other).data
-            before = current.get(candidate.identity)
-            if before is not None and is_failed_check(judged.page_state) and judged.score < before.score:
-                # An unreadable page hid what it said last time: the stored judgement stands.
-                judged = replace(
-                    judged,
-                    score=before.score,
-                    verdict=before.verdict,
-                    reasons=before.reasons,
-                    signals=before.signals or judged.signals,
-                )
-            documents = [bridge.evidence_document(domain)] if domain is not None else []
-            self._apply(report, known.get(candidate.identity), judged, enrichment, documents)
-        alive: set[str] = set()
-        unread: dict[str, Enrichment] = {}
-        for recheck in rechecks:
-            enrichment = enrichments.get(recheck.identity)
-            if enrichment is not None and keeps_state(recheck.platform, page_state(enrichment)):
-                unread[recheck.identity] = enrichment  # a failed check keeps the old state
-                continue
-            if enrichment is None or enrichment.outcome not in ("content", "unavailable"):
-                continue  # not read: the absence rules below decide
-            if self.stop.is_set():
-                return
-            alive.add(recheck.identity)
-            data = replace(
-                current[recheck.identity],
-                page=enrichment.outcome,
-                sources=frozenset(),
-                content_hash=content_hash(enrichment),
-                signals=enrichment.signals or current[recheck.identity].signals,
-                page_state=page_state(enrichment),
-                page_note=page_note(enrichment),
-            )
-            self._apply(report, known[recheck.identity], data, enrichment)
-        if self.stop.is_set():
-            return
-        if unread:
-            with self._unit() as session:
-                repo = FindingRepository(session)
-                for identity, enrichment in unread.items():
-                    repo.note_page(brand.slug, identity, page_state(enrichment), page_note(enrichment))
-        clean = {r.key for r in results if r.status == "ok"}
-        if lookalikes is not None and lookalikes.parts["dns"].status == "partial":
-            # Only the names in `unknown` went unanswered, and those are never counted as misses.
-            clean.add("domains")
-        checked = seen_ids | alive | unchecked | set(unread)
-        self._absences(report, brand.slug, known, checked, frozenset(clean))
-
-    async def _run_lookalikes(
-        self, client: HttpClient, brand: BrandSettings, only: Sequence[str] | None, report: ScanReport
-    ) -> LookalikeResult | None:
-        s = self.settings.sources
-        wanted = not only or "domains" in only or "crtsh" in only
-        if not wanted or (s.domains.enabled is False and s.crtsh.enabled is False):
-            return None
-        started = utcnow()
-        domains = (
-            s.domains if not only or "domains" in only else s.domains.model_copy(update={"enabled": False})
+        # Stopped or not, what was gathered is recorded; a stop skips the absences and follow-ups.
+        recorder = Recorder(
+            self._unit,
+            self.archive,
+            report,
+            self.dry_run,
+            self._queue_alerts if self.notify else None,
+            self.stop.is_set,
         )
-        crtsh = s.crtsh if not only or "crtsh" in only else s.crtsh.model_copy(update={"enabled": False})
-        result = await run_lookalikes(
-            brand,
-            domains,
-            crtsh,
-            client,
-            progress=lambda done, total: self.progress.names_resolved(brand.slug, done, total),
+        gone_after = self.settings.lifecycle.gone_after_misses
+        matcher = await self._scorers[brand.slug]
+        recorded = recorder.record(brand.slug, matcher, state, gathered, gone_after)
+        with self._unit() as session:
+            for discoverer in discoverers:
+                discoverer.recorded(session, recorded.findings)
+        if self.dry_run or self.stop.is_set():
+            return  # nothing was recorded, or the scan is stopping: no follow-up
+        # Run once the scan is finished and its alerts are out: officers hear first, pictures follow.
+        self._pending.append(
+            FollowUpContext(
+                self.settings, brand.slug, report.scan_id, self.factory, recorded.changes, self.stop
+            )
         )
-        for run in bridge.as_results(result):
-            self._record_run(report, brand.slug, run, started)
-            self.progress.source_done(brand.slug, run)
-        return result
-
-    async def _run_sources(
-        self, searches: list[SearchSource[Any]], brand: BrandSettings, report: ScanReport
-    ) -> list[SourceResult]:
-        started = utcnow()
-
-        async def one(source: SearchSource[Any]) -> SourceResult:
-            result = await source.run(source.plan(brand))
-            self._record_run(report, brand.slug, result, started)
-            self.progress.source_done(brand.slug, result)
-            return result
-
-        return list(await asyncio.gather(*(one(source) for source in searches)))
 
     def _record_run(self, report: ScanReport, brand: str, result: SourceResult, started: datetime) -> None:
+        if self.stop.is_set() and result.status not in ("ok", "skipped"):
+            # Its requests ended with Stopped: not a failure, and never a clean run for misses.
+            result = replace(result, status="skipped", reason=STOPPED)
         error = result.reason or None
         report.sources.append(
             SourceReport(result.key, brand, result.status, result.requests, result.results, error)
         )
+        self.progress.source_done(brand, result)
         if report.scan_id is None:
             return
         with self._unit() as session:
@@ -301,51 +232,27 @@ class Scanner:
             results=result.results,
         )
 
-    async def _enrich_all(
-        self, client: HttpClient, brand: str, candidates: list[Candidate]
-    ) -> dict[str, Enrichment]:
-        gate = asyncio.Semaphore(ENRICH_CONCURRENCY)
-        targets = [(c, page_url(c.platform, c.identity, c.url, self.settings.sources)) for c in candidates]
-        todo = [(c, url) for c, url in targets if url]
-        done = 0
-        out: dict[str, Enrichment] = {}
-        youtube_key = self.settings.sources.youtube.api_key
+    async def _read_page(
+        self, client: HttpClient, brand: str, candidate: Candidate, url: str, reader: PageReader
+    ) -> Enrichment:
+        """The candidate's page through its platform's reader; one page never ends the scan."""
+        try:
+            result = await reader.read(client, candidate, url)
+        except Exception as exc:
+            # Whatever the page holds, it is recorded as not read.
+            log.warning(
+                "enrich_failed",
+                url=loggable(url),
+                error=type(exc).__name__,
+                detail=scrub(str(exc), self.settings.secret_values())[:200],
+            )
+            result = Enrichment(url=url, platform=candidate.platform, outcome="failed", reason="read_error")
         logos = self._logos(brand)
+        return await self._check_logo(client, logos, result) if logos else result
 
-        async def one(candidate: Candidate, url: str) -> None:
-            nonlocal done
-            async with gate:
-                if self.stop.is_set():
-                    return
-                try:
-                    out[candidate.identity] = await enrich(
-                        client,
-                        url,
-                        candidate.platform,
-                        name=candidate.name,
-                        snippet=" ".join(candidate.snippets[:3]),
-                        youtube_api_key=youtube_key.get_secret_value() if youtube_key else None,
-                        youtube_api_url=self.settings.sources.youtube.api_url,
-                        tiktok_oembed_url=self.settings.sources.tiktok.oembed_url,
-                    )
-                except Exception as exc:
-                    # One page must never end the scan, whatever it holds: it is recorded as not read.
-                    log.warning(
-                        "enrich_failed",
-                        url=loggable(url),
-                        error=type(exc).__name__,
-                        detail=scrub(str(exc), self.settings.secret_values())[:200],
-                    )
-                    out[candidate.identity] = Enrichment(
-                        url=url, platform=candidate.platform, outcome="failed", reason="read_error"
-                    )
-                if logos:
-                    out[candidate.identity] = await self._check_logo(client, logos, out[candidate.identity])
-            done += 1
-            self.progress.enriched(brand, done, len(todo))
-
-        await asyncio.gather(*(one(c, url) for c, url in todo))
-        return out
+    def _archive(self, responses: Sequence[Fetched]) -> tuple[Stored, ...]:
+        with session_scope(self.factory) as session:
+            return tuple(self.archive.store(session, response) for response in responses)
 
     def _logos(self, slug: str) -> LogoBook:
         """The brand's official logos, hashed once per scanner."""
@@ -375,55 +282,9 @@ class Scanner:
         log.info("official_logo_used", url=loggable(result.url), logo=match.logo, distance=match.distance)
         return replace(result, logo=match, responses=(*result.responses, response))
 
-    def _apply(
-        self,
-        report: ScanReport,
-        known: Known | None,
-        data: FindingData,
-        enrichment: Enrichment | None,
-        documents: Sequence[Fetched] = (),
-    ) -> None:
-        """One candidate in its own transaction: evidence, finding, history and queued alerts."""
-        change = observe(known, data.seen())
-        if change.outcome == "kept" and known is None:
-            return
-        with self._unit() as session:
-            stored = []
-            if not self.dry_run:
-                fetched = [*(enrichment.responses if enrichment is not None else ()), *documents]
-                stored = [self.archive.store(session, response) for response in fetched]
-            if stored:
-                data = _with_evidence(data, stored[0].sha256)
-            finding, observation = FindingRepository(session).apply_sighting(change, data, report.scan_id)
-            if finding is None:
-                return
-            for item in stored:
-                self.archive.link(session, item.capture_id, finding.id)
-            if observation is not None:
-                report.events[observation.event].append(finding_view(finding, finding.id))
-                if self.notify and not self.dry_run:
-                    enqueue_alerts(
-                        session,
-                        finding,
-                        observation,
-                        self.settings.alerts,
-                        email_configured(self.settings.email),
-                    )
-
-    def _absences(
-        self, report: ScanReport, brand: str, known: dict[str, Known], seen: set[str], clean: frozenset[str]
-    ) -> None:
-        gone_after = self.settings.lifecycle.gone_after_misses
-        with self._unit() as session:
-            repo = FindingRepository(session)
-            for identity, state in known.items():
-                if identity in seen:
-                    continue
-                finding, observation = repo.apply_absence(
-                    brand, absent(state, clean, gone_after), report.scan_id
-                )
-                if finding is not None and observation is not None:
-                    report.events["gone"].append(finding_view(finding, finding.id))
+    def _queue_alerts(self, session: Session, finding: Finding, observation: Observation) -> None:
+        """Queue the alerts a recorded event deserves (delivered once the scan is finished)."""
+        enqueue_alerts(session, finding, observation, self.settings)
 
     async def _finish(self, report: ScanReport) -> ScanReport:
         ran = [s for s in report.sources if s.status != "skipped"]
@@ -446,9 +307,12 @@ class Scanner:
             self._release()
         report.finished_at = report.finished_at or utcnow()
         log.info("scan_finished", scan_id=report.scan_id, status=report.status, **report.counts())
-        if self.notify and not self.dry_run:
+        # A stopping scan leaves its queued alerts to the next delivery round.
+        if self.notify and not self.dry_run and not self.stop.is_set():
             delivery = await deliver_alerts(self.factory, self.settings, self.settings.brands)
             log.info("alerts_delivered", scan_id=report.scan_id, sent=delivery.sent, failed=delivery.failed)
+        for context in self._pending:
+            report.followups += await run_followups(context)
         return report
 
     async def _heartbeat(self, claim: ScanLock) -> None:
@@ -472,6 +336,7 @@ class Scanner:
     def _abandon(self, report: ScanReport, exc: BaseException) -> None:
         """The scan broke off: record why and free its brands at once rather than after the timeout."""
         status = "failed" if isinstance(exc, Exception) else "interrupted"
+        report.status = status
         try:
             if report.scan_id is not None and not self.dry_run:
                 with session_scope(self.factory) as session:
@@ -484,6 +349,10 @@ class Scanner:
         finally:
             self._release()
         log.warning("scan_abandoned", scan_id=report.scan_id, status=status, error=type(exc).__name__)
+
+
+async def _unset(lead: object) -> None:
+    raise RuntimeError("leads are emitted only while a brand's discovery runs")
 
 
 @dataclass
@@ -500,7 +369,3 @@ class _DryRun:
         self.session.flush()
         self.session.rollback()
         self.session.close()
-
-
-def _with_evidence(data: FindingData, sha256: str) -> FindingData:
-    return replace(data, evidence_sha256=sha256)

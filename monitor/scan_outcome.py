@@ -23,9 +23,18 @@ EXIT_NOTHING_REACHED = 1
 EXIT_SOME_FAILED = 4
 
 OutcomeKind = Literal["ok", "some_failed", "nothing_reached", "interrupted"]
-Cause = Literal["proxy", "dns", "offline", "blocked", "no_key", "not_configured", "unknown"]
+Cause = Literal["proxy", "dns", "offline", "robots", "blocked", "no_key", "not_configured", "unknown"]
 # Most telling first: a broken proxy explains failed look-ups, a DNS failure explains time-outs.
-CAUSES: tuple[Cause, ...] = ("proxy", "dns", "offline", "blocked", "no_key", "not_configured", "unknown")
+CAUSES: tuple[Cause, ...] = (
+    "proxy",
+    "dns",
+    "offline",
+    "robots",
+    "blocked",
+    "no_key",
+    "not_configured",
+    "unknown",
+)
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "MONITOR_HTTP__PROXY")
 KEY_VARIABLES = (
     "MONITOR_SOURCES__BRAVE__API_KEY",
@@ -93,11 +102,13 @@ def _causes(sources: Sequence[SourceReport]) -> tuple[Cause, ...]:
             found.add("proxy")
         elif any(marker in error for marker in _DNS):
             found.add("dns")
+        elif source.status == "blocked" and "robots.txt" in error:
+            found.add("robots")
         elif source.status == "blocked":
             found.add("blocked")
         elif any(marker in error for marker in _OFFLINE):
             found.add("offline")
-    if not found & {"proxy", "dns", "offline", "blocked", "no_key", "not_configured"}:
+    if not found & {"proxy", "dns", "offline", "robots", "blocked", "no_key", "not_configured"}:
         found.add("unknown")
     return tuple(cause for cause in CAUSES if cause in found)
 
@@ -109,8 +120,10 @@ def _variables(causes: Sequence[Cause], sources: Sequence[SourceReport]) -> tupl
     if "dns" in causes:
         out.append("MONITOR_SOURCES__DOMAINS__NAMESERVERS")
     named = [v for s in sources if s.status == "skipped" for v in _VARIABLE.findall(s.error or "")]
-    if "blocked" in causes:
+    if "blocked" in causes or "robots" in causes:
         out += KEY_VARIABLES
+    if "robots" in causes:
+        out.append("MONITOR_SOURCES__SEARXNG__URL")
     out += named
     return tuple(dict.fromkeys(out))
 
@@ -151,7 +164,7 @@ def shown_causes(causes: Sequence[Cause]) -> list[Cause]:
     """The causes worth a line: the first network one (they explain each other), a block, and the
     configuration ones only when the network is not to blame."""
     network = [c for c in causes if c in ("proxy", "dns", "offline")][:1]
-    blocked = [c for c in causes if c == "blocked"]
+    blocked = [c for c in causes if c in ("robots", "blocked")]
     if network or blocked:
         return [*network, *blocked]
     return list(causes)
@@ -185,6 +198,18 @@ def _cause_line(cause: Cause, lang: Language, proxies: ProxyRoutes | None) -> st
             f"{via}. Kiểm tra mạng; nếu phải đi qua proxy, đặt HTTPS_PROXY hoặc MONITOR_HTTP__PROXY.",
             f"Likely cause: no internet connection (connections refused or timed out){via}. "
             "Check the network; if a proxy is required, set HTTPS_PROXY or MONITOR_HTTP__PROXY.",
+            lang,
+        )
+    if cause == "robots":
+        return tr(
+            "Nguyên nhân có thể: robots.txt của trang tìm kiếm không cho phép đọc kết quả. Không có khóa "
+            "API thì lần quét chỉ còn tên miền giống, nhật ký chứng chỉ, tin báo và trang đã biết; thêm "
+            "khóa Brave Search (MONITOR_SOURCES__BRAVE__API_KEY) hoặc máy SearXNG riêng "
+            "(MONITOR_SOURCES__SEARXNG__URL) để tìm kiếm.",
+            "Likely cause: the search site's robots.txt forbids reading its results. Without an API key "
+            "a scan covers only look-alike domains, certificate logs, tips and known pages; add a Brave "
+            "Search key (MONITOR_SOURCES__BRAVE__API_KEY) or your own SearXNG "
+            "(MONITOR_SOURCES__SEARXNG__URL) to search.",
             lang,
         )
     if cause == "blocked":

@@ -5,19 +5,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import quote
 
 from monitor.candidates import MAX_IDENTITY_CHARS, Candidate
 from monitor.enrich.enricher import Enrichment
 from monitor.matching.matcher import Matcher, MatchResult
+from monitor.matching.profile import BrandProfile
 from monitor.matching.reasons import Reason
 from monitor.page_state import page_note, page_state
-from monitor.settings import SourcesSettings
+from monitor.settings import BrandSettings, SourcesSettings
 from monitor.store.findings import FindingData
 
 # Below this pre-score (search name and snippet alone) a candidate's page is not worth a request.
 ENRICH_FROM = 25
 MAX_CONTEXT_CHARS = 4000
+# Remembered judgements per brand, and brands per process (a daemon scans the same ones again).
+SCORE_MEMORY = 50_000
+BRAND_MEMORY = 64
 FETCHED_PLATFORMS = frozenset({"telegram", "tiktok", "youtube", "web"})
 
 
@@ -114,6 +119,59 @@ def content_hash(enrichment: Enrichment | None) -> str | None:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+class Scores(Protocol):
+    def score(
+        self,
+        name: str,
+        *,
+        context: str = "",
+        url: str | None = None,
+        identity: str | None = None,
+        signals: Sequence[str] = (),
+    ) -> MatchResult: ...
+
+
+class Scorer:
+    """A brand's matcher that remembers its answers: an identical name, text and page is scored once."""
+
+    def __init__(self, matcher: Matcher, limit: int = SCORE_MEMORY) -> None:
+        self.matcher = matcher
+        self.limit = limit
+        self._memory: dict[tuple[object, ...], MatchResult] = {}
+
+    def score(
+        self,
+        name: str,
+        *,
+        context: str = "",
+        url: str | None = None,
+        identity: str | None = None,
+        signals: Sequence[str] = (),
+    ) -> MatchResult:
+        key = (name, context, url, identity, tuple(signals))
+        found = self._memory.get(key)
+        if found is None:
+            if len(self._memory) >= self.limit:
+                self._memory.clear()
+            found = self.matcher.score(name, context=context, url=url, identity=identity, signals=signals)
+            self._memory[key] = found
+        return found
+
+
+_SCORERS: dict[str, Scorer] = {}
+
+
+def scorer_for(brand: BrandSettings) -> Scorer:
+    """The brand's scorer, kept for the process while the brand's settings stay the same."""
+    key = brand.model_dump_json()
+    found = _SCORERS.get(key)
+    if found is None:
+        if len(_SCORERS) >= BRAND_MEMORY:
+            _SCORERS.clear()
+        found = _SCORERS[key] = Scorer(Matcher(BrandProfile.from_settings(brand)))
+    return found
+
+
 @dataclass(frozen=True)
 class Judged:
     """A candidate with its verdict."""
@@ -122,7 +180,7 @@ class Judged:
     result: MatchResult
 
 
-def pre_score(matcher: Matcher, candidate: Candidate) -> MatchResult:
+def pre_score(matcher: Scores, candidate: Candidate) -> MatchResult:
     return matcher.score(
         candidate.name,
         context=_context(candidate.snippets),
@@ -132,7 +190,7 @@ def pre_score(matcher: Matcher, candidate: Candidate) -> MatchResult:
 
 
 def judge(
-    matcher: Matcher,
+    matcher: Scores,
     candidate: Candidate,
     enrichment: Enrichment | None,
     allowlisted: set[str],

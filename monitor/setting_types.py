@@ -7,20 +7,27 @@ so the pipeline can still be tested against hostile profiles.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import httpx
-import idna
-from email_validator import EmailNotValidError, validate_email
-from publicsuffixlist import PublicSuffixList
 from pydantic import AfterValidator, ValidationInfo
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
+
+# Every setting file is checked when a command starts (the container healthcheck too): the URL,
+# e-mail and public-suffix libraries are imported, and the suffix list read, only when a value needs them.
 
 FILE_CONTEXT = {"config_file": True}
 HTTP_SCHEMES = ("http", "https")
 _MAX_HOST_CHARS = 253
+# A host[:port] of letters, digits, dots and hyphens that is not an IPv4-style address: httpx
+# accepts such a URL whatever its path, query and fragment, so it need not be asked.
+_PLAIN_NETLOC = re.compile(r"(?![0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(?::|\Z))[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+_MAX_PLAIN_URL_CHARS = 65536
 
 
 def from_file(info: ValidationInfo) -> bool:
@@ -51,6 +58,10 @@ def check_http_url(value: str) -> str:
     if not parts.hostname:
         raise ValueError("the URL has no host")
     _check_port(parts)
+    if _PLAIN_NETLOC.fullmatch(parts.netloc) and value.isascii() and len(value) <= _MAX_PLAIN_URL_CHARS:
+        return value
+    import httpx
+
     try:
         httpx.URL(value)
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
@@ -84,6 +95,8 @@ def check_database_url(value: str) -> str:
 
 def check_email(value: str) -> str:
     """A plain e-mail address (no display name) with a domain that can receive mail."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -100,7 +113,7 @@ def check_domain(value: str, info: ValidationInfo) -> str:
     name = _ascii_host(value)
     if name is None:
         raise ValueError(f"{value!r} is not a domain name like 'baohiemxahoi.gov.vn'")
-    if _public_suffixes().is_public(name):
+    if _public_suffixes(name.rsplit(".", 1)[-1]).is_public(name):
         raise ValueError(f"{value!r} is a public suffix, not the domain of one office")
     return value
 
@@ -117,6 +130,8 @@ def _check_port(parts: SplitResult) -> None:
 def _ascii_host(value: str) -> str | None:
     name = value.lower()
     if not name.isascii():
+        import idna
+
         try:
             name = idna.encode(name, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError, ValueError):
@@ -132,10 +147,38 @@ def _ascii_host(value: str) -> str | None:
     return name
 
 
-@lru_cache(maxsize=1)
-def _public_suffixes() -> PublicSuffixList:
-    # Private suffixes too: "github.io" is no more one office's domain than "gov.vn" is.
-    return PublicSuffixList()
+@lru_cache(maxsize=64)
+def _public_suffixes(tld: str) -> PublicSuffixList:
+    """The public-suffix rules under one top-level domain (ASCII), read from the bundled list.
+
+    A rule can only match names ending in its own last label, so these rules answer exactly as the
+    whole list would for names under `tld`, at a small part of the cost of parsing every rule.
+    Private suffixes too: "github.io" is no more one office's domain than "gov.vn" is.
+    """
+    from publicsuffixlist import PSLFILE, PublicSuffixList
+
+    labels = {tld, _unicode_label(tld)}
+    with open(PSLFILE, encoding="utf-8") as source:
+        rules = [line for line in source if _rule_tld(line) in labels]
+    return PublicSuffixList(rules)
+
+
+def _rule_tld(line: str) -> str | None:
+    rule = line.lower().split(" ")[0].strip()
+    if not rule or rule.startswith("//"):
+        return None
+    return rule.rsplit(".", 1)[-1]
+
+
+def _unicode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    import idna
+
+    try:
+        return idna.decode(label)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return label
 
 
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]

@@ -11,6 +11,7 @@ addresses or domains) are refused here, naming the file or variable and the key.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -22,8 +23,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from monitor.diff import Verdict
 from monitor.env import ENV_PREFIX, RESERVED_ENV
 from monitor.errors import ConfigError
+from monitor.i18n import LANGUAGES, Language, tr
 from monitor.locations import anchored_path, anchored_url, data_home, find_config, is_packaged
 from monitor.redact import mask_urls_in, secrets_in
 from monitor.setting_types import (
@@ -37,13 +40,12 @@ from monitor.setting_types import (
     TimeZoneName,
 )
 
-SECRET_FIELDS = frozenset({"api_key", "password"})
+# Apprise URLs and Zalo tokens carry credentials too: like keys, read only from the environment.
+SECRET_FIELDS = frozenset(
+    {"api_key", "password", "secret_key", "urls", "brand_urls", "access_token", "refresh_token", "app_secret"}
+)
 
 M = TypeVar("M", bound=BaseModel)
-
-Verdict = Literal["impersonation", "suspect", "clear"]
-Language = Literal["vi", "en"]
-LANGUAGES: tuple[Language, ...] = ("vi", "en")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -198,6 +200,18 @@ class CrtshSettings(SourceSettings):
     max_queries: int = Field(6, ge=0)
 
 
+class TipSettings(SourceSettings):
+    """Officers' tips (`monitor tips add`, the console): read again every scan."""
+
+    enabled: bool | None = True
+
+
+class KnownSettings(SourceSettings):
+    """The re-check of known findings' pages that no other source returned this scan."""
+
+    enabled: bool | None = True
+
+
 class SourcesSettings(_Model):
     brave: BraveSettings = BraveSettings()
     searxng: SearxngSettings = SearxngSettings()
@@ -209,6 +223,8 @@ class SourcesSettings(_Model):
     web: WebSettings = WebSettings()
     domains: DomainsSettings = DomainsSettings()
     crtsh: CrtshSettings = CrtshSettings()
+    tip: TipSettings = TipSettings()
+    known: KnownSettings = KnownSettings()
 
 
 class EmailSettings(_Model):
@@ -228,12 +244,44 @@ class WebhookSettings(_Model):
     timeout: float = Field(10.0, gt=0)
 
 
+class AppriseSettings(_Model):
+    """Apprise URLs (Telegram, Teams, Slack, Matrix, SMS gateways…): they hold tokens, so environment only."""
+
+    urls: list[SecretStr] = Field(default_factory=list)
+    # {"<brand slug>": ["tgram://…"]}: a brand listed here gets its alerts only at its own URLs.
+    brand_urls: dict[str, list[SecretStr]] = Field(default_factory=dict)
+    # Telegram groups take about 20 messages a minute: more due than this go as one combined message.
+    per_minute: int = Field(20, ge=1)
+    timeout: float = Field(15.0, gt=0)
+
+
+class ZaloSettings(_Model):
+    """A Zalo Official Account: messages to followers by user id; tokens only from the environment."""
+
+    api_url: EndpointUrl = "https://openapi.zalo.me"
+    oauth_url: EndpointUrl = "https://oauth.zaloapp.com"
+    app_id: str | None = None
+    app_secret: SecretStr | None = None
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    # Followers of the OA who receive alerts (their user ids for this OA).
+    user_ids: list[str] = Field(default_factory=list)
+    per_minute: int = Field(20, ge=1)
+    timeout: float = Field(10.0, gt=0)
+    # A token is renewed this long before it expires.
+    refresh_before_seconds: int = Field(600, ge=0)
+
+
 class AlertSettings(_Model):
-    """Instant alerts: which verdicts alert, through e-mail (see [email]) and a JSON webhook."""
+    """Instant alerts: which verdicts alert, and the channels (e-mail per [email], webhook, Apprise, Zalo)."""
 
     verdicts: list[Verdict] = Field(default_factory=lambda: list[Verdict](["impersonation"]))
     email: bool = True
     webhook: WebhookSettings = WebhookSettings()
+    apprise: AppriseSettings = AppriseSettings()
+    zalo: ZaloSettings = ZaloSettings()
+    # A failed delivery waits this long, doubled after each further failure (at most 6 hours).
+    retry_after_seconds: float = Field(60.0, ge=0)
 
 
 class DigestSettings(_Model):
@@ -261,7 +309,9 @@ class ScheduleSettings(_Model):
     @field_validator("sources")
     @classmethod
     def _check_source_every(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = set(value) - set(SourcesSettings.model_fields)
+        from monitor.discover.registry import registered_keys  # it imports the settings
+
+        unknown = set(value) - set(registered_keys())
         if unknown:
             raise ValueError(f"unknown source(s): {', '.join(sorted(unknown))}")
         for every in value.values():
@@ -292,11 +342,42 @@ class EvidenceSettings(_Model):
     display_timezone: TimeZoneName = "Asia/Ho_Chi_Minh"
 
 
+ChannelKind = Literal["authority", "platform", "registrar", "netcraft", "safe_browsing"]
+
+
 class Authority(_Model):
+    """A channel that takes reports of a fake: an authority, a platform's form, Netcraft, a registrar."""
+
     name: str
+    # Short name used on the command line (`--to pa05`); derived from the name when absent.
+    key: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    kind: ChannelKind = "authority"
     phone: str | None = None
     email: EmailAddress | None = None
+    # The office's web page, or the report form of a platform.
     url: HttpUrl | None = None
+    # Postal address, printed on letters.
+    address: str | None = None
+    # Platforms (finding.platform) a platform channel handles; empty means every platform.
+    platforms: list[str] = Field(default_factory=list)
+
+
+class LetterSettings(_Model):
+    """The office's letterhead and signature on letters to the authorities (Decree 30/2020/NĐ-CP)."""
+
+    # The governing body above the office, then the office itself, in capitals on the letterhead.
+    parent_agency: str = ""
+    agency: str = ""
+    # "Số: …/<symbol>": the number is left blank for the office's clerk.
+    symbol: str = ""
+    place: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+    # "Nơi nhận:" lines besides the addressee ("Như trên;" comes first by itself).
+    recipients: list[str] = Field(default_factory=list)
+    # A .docx (or a folder of its parts) whose word/document.xml is a Jinja2 template; the packaged one
+    # when empty.
+    template: Path | None = None
 
 
 class LegitimateLookalike(_Model):
@@ -305,6 +386,17 @@ class LegitimateLookalike(_Model):
     name: str
     domains: list[DomainName] = Field(default_factory=list)
     handles: list[str] = Field(default_factory=list)
+
+
+class BrandAlerts(_Model):
+    """Where one brand's alerts go: its own channels and recipients instead of the shared ones."""
+
+    # Alert channel keys (email, webhook, apprise, zalo); empty: every configured channel.
+    channels: list[str] = Field(default_factory=list)
+    # When set, this brand's alert e-mails go only to these addresses.
+    email_recipients: list[EmailAddress] = Field(default_factory=list)
+    # When set, this brand's Zalo alerts go only to these followers.
+    zalo_user_ids: list[str] = Field(default_factory=list)
 
 
 class BrandSettings(_Model):
@@ -324,6 +416,10 @@ class BrandSettings(_Model):
     logo_files: list[Path] = Field(default_factory=list)
     legitimate: list[LegitimateLookalike] = Field(default_factory=list)
     authorities: list[Authority] = Field(default_factory=list)
+    # Report channels that are not authorities: platform forms, Netcraft, the registrar's abuse desk.
+    channels: list[Authority] = Field(default_factory=list)
+    letter: LetterSettings = LetterSettings()
+    alerts: BrandAlerts = BrandAlerts()
 
     @property
     def all_names(self) -> list[str]:
@@ -344,6 +440,56 @@ class BrandsFile(_Model):
         return value
 
 
+class NetcraftSettings(_Model):
+    """Netcraft's report API (free): the key, when there is one, only from the environment."""
+
+    url: EndpointUrl = "https://report.netcraft.com/api/v3"
+    api_key: SecretStr | None = None
+    # The address Netcraft writes back to about a report.
+    email: EmailAddress | None = None
+    timeout: float = Field(20.0, gt=0)
+
+
+class ReportSettings(_Model):
+    """Reports of fakes: Netcraft, abuse contacts through RDAP, and when to follow a report up."""
+
+    netcraft: NetcraftSettings = NetcraftSettings()
+    rdap_bootstrap_url: EndpointUrl = "https://data.iana.org/rdap/dns.json"
+    rdap_timeout: float = Field(15.0, gt=0)
+    follow_up_days: int = Field(7, ge=1)
+
+
+class ConsoleSettings(_Model):
+    """The officers' web console (`monitor web`); its session key only from MONITOR_WEB__SECRET_KEY."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # The address officers open (https behind a reverse proxy); alerts link to findings under it.
+    public_url: HttpUrl | None = None
+    # Unset: a key is generated once and kept in web-secret.key beside the evidence folder (mode 0600).
+    secret_key: SecretStr | None = None
+    session_hours: float = Field(12.0, gt=0, le=720)
+    # Proxies whose X-Forwarded-For/-Proto are believed (the TLS reverse proxy in front).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+
+class ScreenshotSettings(_Model):
+    """PNG screenshots of public pages by headless Chromium (absent: skipped with a note)."""
+
+    enabled: bool = True
+    # A path or a command name; unset: `chromium` (then `chromium-browser`) on PATH.
+    chromium: str | None = None
+    timeout: float = Field(45.0, ge=5, le=600)
+    # Bytes relayed for one page, all its resources included.
+    max_bytes: int = Field(25_000_000, ge=100_000)
+    max_requests: int = Field(300, ge=1)
+    max_image_bytes: int = Field(10_000_000, ge=10_000)
+    window_width: int = Field(1280, ge=320, le=3840)
+    window_height: int = Field(1600, ge=240, le=8000)
+    refresh_hours: float = Field(24.0, ge=0)
+    concurrency: int = Field(1, ge=1, le=2)
+
+
 class RunSettings(_Model):
     """Everything in monitor.toml."""
 
@@ -357,6 +503,9 @@ class RunSettings(_Model):
     schedule: ScheduleSettings = ScheduleSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
     evidence: EvidenceSettings = EvidenceSettings()
+    web: ConsoleSettings = ConsoleSettings()
+    reports: ReportSettings = ReportSettings()
+    screenshots: ScreenshotSettings = ScreenshotSettings()
 
 
 class Settings(RunSettings):
@@ -398,6 +547,7 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     run = _validate(RunSettings, data, str(path), overrides)
     brands_path = path.parent / run.brands_file
     brands = _validate(BrandsFile, _read_toml(brands_path), str(brands_path), {})
+    _check_logo_support(brands.brands, brands_path)
     home = data_home(path, env)
     run = _anchor(run, home, overrides)
     return Settings(
@@ -419,6 +569,21 @@ def _anchor(
     if not from_env(("evidence", "dir")):
         evidence = evidence.model_copy(update={"dir": anchored_path(evidence.dir, home)})
     return run.model_copy(update={"database": database, "evidence": evidence})
+
+
+def _check_logo_support(brands: list[BrandSettings], brands_path: Path) -> None:
+    """Logo files need Pillow (the `images` extra); refuse them up front rather than mid-scan."""
+    listed = [index for index, brand in enumerate(brands) if brand.logo_files]
+    if not listed or importlib.util.find_spec("PIL") is not None:
+        return
+    raise ConfigError(
+        str(brands_path),
+        f"brands[{listed[0]}].logo_files",
+        tr(
+            "việc so logo cần thư viện Pillow: cài `pip install '.[images]'` (bản Docker đã có sẵn)",
+            "the logo signal needs Pillow: install `pip install '.[images]'` (the Docker image has it)",
+        ),
+    )
 
 
 def _check_language(env: Mapping[str, str]) -> None:
@@ -449,7 +614,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _refuse_file_secrets(data: Mapping[str, Any], path: Path, prefix: tuple[str, ...] = ()) -> None:
     for key, value in data.items():
         keys = (*prefix, key)
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and key not in SECRET_FIELDS:
             _refuse_file_secrets(value, path, keys)
         elif key in SECRET_FIELDS:
             variable = ENV_PREFIX + "__".join(k.upper() for k in keys)

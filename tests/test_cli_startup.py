@@ -7,12 +7,14 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
 import monitor.commands
+from benchmarks.startup import prepare
 from monitor.cli import cli
 from monitor.commands import COMMANDS
 from monitor.i18n import Language, retranslate
@@ -50,11 +52,46 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def loaded_by(*args: str) -> set[str]:
+# What the container healthcheck (`monitor status --check`, every minute) must not load: the ORM
+# models, Alembic and every stack of the scan; it reads one row with SQLAlchemy Core.
+HEALTHCHECK_UNWANTED = (
+    "alembic",
+    "sqlalchemy.orm",
+    "monitor.store.db",
+    "monitor.store.schema",
+    "monitor.store.scans",
+    "monitor.report",
+    "monitor.scan",
+    "monitor.enrich",
+    "monitor.net",
+    "monitor.matching",
+    "selectolax",
+    "rapidfuzz",
+    "dnstwist",
+    "jinja2",
+    "PIL",
+    "phonenumbers",
+    "apscheduler",
+    "numpy",
+    "scipy",
+)
+
+
+def loaded_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
     )
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def alive_daemon(folder: Path) -> dict[str, str]:
+    """A config and a database at the newest schema whose daemon has a fresh heartbeat."""
+    return prepare(folder)
 
 
 def heavy(modules: set[str]) -> set[str]:
@@ -64,6 +101,35 @@ def heavy(modules: set[str]) -> set[str]:
 @pytest.mark.parametrize("args", [("--help",), ("--lang", "en", "--help"), ("--version",)])
 def test_help_and_version_import_no_heavy_library(args: tuple[str, ...]) -> None:
     assert heavy(loaded_by(*args)) == set()
+
+
+def test_the_healthcheck_answers_without_the_orm_alembic_or_the_scan_stack(tmp_path: Path) -> None:
+    env = alive_daemon(tmp_path)
+    answered = subprocess.run(
+        [sys.executable, "-m", "monitor", "--lang", "en", "status", "--check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert "Running." in answered.stdout
+    modules = loaded_by("status", "--check", env=env)
+    assert "monitor.store.lease" in modules
+    unwanted = {m for m in modules if any(m == u or m.startswith(u + ".") for u in HEALTHCHECK_UNWANTED)}
+    assert unwanted == set()
+
+
+def test_the_healthcheck_knows_the_newest_schema_as_alembic_does() -> None:
+    from monitor.store.db import head_revision, make_engine
+    from monitor.store.lease import schema_head
+
+    engine = make_engine("sqlite://")
+    try:
+        assert schema_head() == head_revision(engine)
+    finally:
+        engine.dispose()
 
 
 def test_a_command_imports_what_it_needs_when_it_runs() -> None:

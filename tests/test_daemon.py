@@ -117,8 +117,8 @@ def test_sigterm_during_page_work_exits_within_10_s(web: SampleWeb, db_url: str,
     process = start(env, tmp_path, "daemon")
     log_path = tmp_path / "daemon.log"
     try:
+        # A page read hangs: pages are read while other sources may still run, so this is the event.
         assert asked.wait(60), log_path.read_text()[-3000:]
-        assert wait_for(lambda: "candidates_merged" in log_path.read_text(), 60)
         stopped_at = time.monotonic()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, log_path.read_text()[-3000:]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.diff import Change, Known, Seen, absent, diff, observe
+from monitor.diff import Change, Known, Seen, absent, observe
+from tests.support.scan_changes import diff
 
 DDG = frozenset({"duckduckgo"})
 BOTH = frozenset({"duckduckgo", "brave"})

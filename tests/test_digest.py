@@ -18,6 +18,7 @@ from monitor.digest import DigestResult, build_digest, send_digests
 from monitor.errors import NotifyError
 from monitor.store.db import make_engine, open_database, session_factory, session_scope
 from monitor.store.findings import FindingRepository
+from monitor.store.reports import ReportRepository
 from monitor.store.schema import Notification
 from tests.notify.helpers import BRAND, T0, data, scan, settings, smtp_server
 from tests.support.loopback import free_port
@@ -262,7 +263,15 @@ def test_a_finding_new_and_renamed_in_the_period_is_on_one_card(
         digest = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "vi")
         english = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "en")
     totals = {section.key: section.total for section in digest.sections}
-    assert totals == {"new": 1, "changed": 0, "ended": 0, "reappeared": 0, "still_live": 0, "review": 0}
+    assert totals == {
+        "new": 1,
+        "changed": 0,
+        "ended": 0,
+        "reappeared": 0,
+        "reported_live": 0,
+        "still_live": 0,
+        "review": 0,
+    }
     [card] = digest.section("new").items
     assert card.name == "BHXH tỉnh Bình Dương CSKH"  # its latest state
     assert card.notes == ("Diễn biến trong kỳ: Mới · đã đổi tên", "Đổi tên từ «BHXH Bình Dương hỗ trợ»")
@@ -282,7 +291,15 @@ def test_a_finding_new_and_taken_down_in_the_period_is_on_one_card(
     with session_scope(factory) as session:
         digest = build_digest(session, settings(db_url), BRAND, T0, T0 + DAY, "vi")
     totals = {section.key: section.total for section in digest.sections}
-    assert totals == {"new": 0, "changed": 0, "ended": 1, "reappeared": 0, "still_live": 0, "review": 0}
+    assert totals == {
+        "new": 0,
+        "changed": 0,
+        "ended": 1,
+        "reappeared": 0,
+        "reported_live": 0,
+        "still_live": 0,
+        "review": 0,
+    }
     [card] = digest.section("ended").items
     assert card.notes[0] == "Diễn biến trong kỳ: Mới · đã bị gỡ"
     assert cards(digest.text, finding_id) == 1
@@ -329,7 +346,15 @@ def test_every_section(factory: sessionmaker[Session], db_url: str) -> None:
         digest = build_digest(session, settings(db_url), BRAND, period_start, T0 + DAY, "vi")
     totals = {section.key: section.total for section in digest.sections}
     # The renamed and the reappeared fakes are older than 7 days too, but each is told once, with its news.
-    assert totals == {"new": 0, "changed": 1, "ended": 1, "reappeared": 1, "still_live": 1, "review": 1}
+    assert totals == {
+        "new": 0,
+        "changed": 1,
+        "ended": 1,
+        "reappeared": 1,
+        "reported_live": 0,
+        "still_live": 1,
+        "review": 1,
+    }
     text = digest.text
     assert "Đổi tên từ «BHXH Bình Dương 1»" in text
     assert "Diễn biến trong kỳ: Đã bị gỡ" in text
@@ -387,3 +412,57 @@ def test_no_scan_yet(factory: sessionmaker[Session], db_url: str) -> None:
         [result] = send_digests(factory, settings(db_url, port=server.port), now=datetime.now(T0.tzinfo))
     assert result.status == "no_scans"
     assert server.mailbox.messages == []
+
+
+def report(
+    factory: sessionmaker[Session], finding_id: int, when: datetime, channel: str = "netcraft"
+) -> None:
+    with session_scope(factory) as session:
+        repo = ReportRepository(session)
+        row = repo.ensure(finding_id, BRAND, channel, channel, actor="Lan", now=when)
+        repo.mark_submitted(
+            row, now=when, actor="Lan", destination="report@example.net", reference="NC-42", follow_up_days=7
+        )
+
+
+def test_reported_but_still_live_is_one_card_for_escalation(
+    factory: sessionmaker[Session], db_url: str
+) -> None:
+    old, recent, gone = (
+        data("facebook:page:old", "BHXH Bình Dương cũ"),
+        data("facebook:page:recent", "BHXH BD hỗ trợ"),
+        data("web:bhxh-bd.top", "BHXH BD", platform="web", url="https://bhxh-bd.top/"),
+    )
+    scan(factory, [old, recent, gone], T0 - 10 * DAY)
+    found = {}
+    with session_scope(factory) as session:
+        for key, item in (("old", old), ("recent", recent), ("gone", gone)):
+            finding = FindingRepository(session).get(BRAND, item.identity)
+            assert finding is not None
+            found[key] = finding.id
+    end = T0 + DAY
+    report(factory, found["old"], end - 8 * DAY)
+    report(factory, found["recent"], end - 2 * DAY, channel="facebook")
+    report(factory, found["gone"], end - 9 * DAY)
+    scan(factory, [old, recent, replace(gone, page="unavailable")], T0 - DAY)
+    config = settings(db_url)
+    assert config.reports.follow_up_days == 7
+    with session_scope(factory) as session:
+        digest = build_digest(session, config, BRAND, T0, end, "vi")
+        english = build_digest(session, config, BRAND, T0, end, "en")
+    section = digest.section("reported_live")
+    assert section.total == 1
+    [card] = section.items
+    assert card.finding_id == found["old"]
+    assert "== Đã báo cáo nhưng vẫn hoạt động sau 7 ngày (1) ==" in digest.text
+    line = "báo cáo ngày 25/10/2026 07:30 (8 ngày trước) qua netcraft"
+    assert line in digest.text
+    assert "NC-42" in digest.text
+    assert "Đã báo cáo nhưng vẫn hoạt động sau 7 ngày (1)" in digest.html
+    assert line in digest.html
+    # One card each: the old one is not told again as "not yet reported"; the recent one still is.
+    assert cards(digest.text, found["old"]) == 1
+    assert [item.finding_id for item in digest.section("still_live").items] == [found["recent"]]
+    assert cards(digest.text, found["gone"]) == 0
+    assert "reported 25/10/2026 07:30 (8 days ago) to netcraft" in english.text
+    assert "Reported but still live after 7 days (1)" in english.html

@@ -295,3 +295,62 @@ def test_captures_lists_only_the_findings_own_pages(db_url: str, tmp_path: Path)
         assert [c.url for c in archive.captures(session, first)] == ["https://t.me/a"]
         assert archive.captures(session, second) == []
     engine.dispose()
+
+
+def test_evidence_add_keeps_an_officers_file_and_export_then_has_something(
+    db_url: str, tmp_path: Path, export_cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    from monitor.store.evidence_files import EvidenceFileRepository
+
+    engine = open_database(db_url)
+    factory = session_factory(engine)
+    evidence = tmp_path / "evidence"
+    with session_scope(factory) as session:
+        facebook = _finding(
+            session, "facebook", "facebook:page:bhxhbd.hotro", "https://www.facebook.com/bhxhbd.hotro"
+        )
+    env = {"MONITOR_DATABASE__URL": db_url, "MONITOR_EVIDENCE__DIR": str(evidence)}
+    out = tmp_path / "export"
+    code, _, stderr = export_cli(env, "evidence", "export", str(facebook), "--out", str(out))
+    assert code == 1
+    assert "không có trang nào được lưu" in stderr
+    assert not out.exists()
+
+    shot = tmp_path / "ảnh chụp.png"
+    body = b"\x89PNG\r\n\x1a\n officer"
+    shot.write_bytes(body)
+    code, stdout, stderr = export_cli(
+        env, "evidence", "add", str(facebook), str(shot), "--by", "Nguyễn Lan", "--note", "chụp 9 giờ"
+    )
+    assert code == 0, stderr
+    sha = hashlib.sha256(body).hexdigest()
+    assert f"SHA-256 {sha}" in stdout
+    assert f"phát hiện #{facebook}" in stdout
+    code, stdout, stderr = export_cli(env, "evidence", "add", str(facebook), str(shot))
+    assert code == 0, stderr  # the same file again: one row
+    with session_scope(factory) as session:
+        (row,) = EvidenceFileRepository(session).for_finding(facebook)
+        assert (row.kind, row.sha256, row.filename, row.added_by, row.note, row.media_type) == (
+            "officer",
+            sha,
+            "ảnh chụp.png",
+            "Nguyễn Lan",
+            "chụp 9 giờ",
+            "image/png",
+        )
+        assert EvidenceArchive(evidence).read(sha) == body
+
+    code, stdout, stderr = export_cli(env, "evidence", "export", str(facebook), "--out", str(out))
+    assert code == 0, stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["captures"] == []
+    assert [(f["kind"], f["sha256"], f["added_by"]) for f in manifest["files"]] == [
+        ("officer", sha, "Nguyễn Lan")
+    ]
+    assert (out / f"{sha}.png").read_bytes() == body
+    assert (out / "SHA256SUMS").read_text(encoding="utf-8") == f"{sha}  {sha}.png\n"
+
+    code, _, stderr = export_cli(env, "evidence", "add", "999", str(shot))
+    assert code == 1
+    assert "không có phát hiện #999" in stderr
+    engine.dispose()

@@ -40,3 +40,25 @@ def test_logo_hashing_and_phone_parsing_load_no_numeric_stack_or_geodata() -> No
         "phonenumbers.tzdata",
     )
     assert {m for m in modules if m.split(".")[0] in unwanted or m.startswith(unwanted)} == set()
+
+
+NO_LOGOS = """
+import json, sys
+from pathlib import Path
+from monitor.enrich.enricher import ReadOptions, enrich
+from monitor.enrich.logo import LogoBook
+book = LogoBook.load([], Path("."))
+assert not book
+assert book.match(b"not an image") is None
+ReadOptions(logos=book)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_brand_without_logo_files_never_loads_the_imaging_library() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NO_LOGOS], capture_output=True, text=True, check=True, timeout=120
+    )
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "monitor.enrich.enricher" in modules
+    assert {m for m in modules if m.split(".")[0] in ("PIL", "numpy", "scipy", "imagehash")} == set()

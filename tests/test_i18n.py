@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import get_args
 
 import click
 import click.core
@@ -14,10 +15,23 @@ from click.testing import CliRunner
 from monitor.cli import cli
 from monitor.cli_i18n import CLICK_VI, ClickVietnamese
 from monitor.commands import COMMANDS
+from monitor.diff import (
+    NOT_REPORTED,
+    SILENCING_TRIAGE,
+    TRIAGE_ACTIONS,
+    EventKind,
+    RunStatus,
+    ScanStatus,
+    SourceStatus,
+    Status,
+    Triage,
+    Verdict,
+)
 from monitor.display import local_time, machine_time
 from monitor.i18n import requested_language, retranslate, tr
 from monitor.notes import note_text
-from monitor.notify.render import local_time as mail_time
+from monitor.notify.texts import EVENTS, PAGE_STATES, RUN_STATUS, STATUSES, TRIAGE, VERDICTS
+from monitor.page_state import PageState
 from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.schema import Scan, SourceRun
 
@@ -169,6 +183,7 @@ def _version() -> str:
         ("dns: nothing to look up; crtsh: disabled", "dns: không có tên nào cần tra cứu; crtsh: đã tắt"),
         ("https://x.example/: timed out", "https://x.example/: quá thời gian chờ"),
         ("interrupted", "bị ngắt"),
+        ("stopped", "đã dừng theo yêu cầu"),
         ("https://disabled.example/a: HTTP 503", "https://disabled.example/a: HTTP 503"),
     ],
 )
@@ -234,9 +249,34 @@ def test_one_time_format_for_people_and_one_for_programs() -> None:
     assert local_time(moment) == "01/12/2026 08:30"
     assert local_time(moment, "Not/AZone") == "01/12/2026 08:30"
     assert local_time(None) == ""
-    # E-mails use the same format in both languages.
-    assert mail_time(moment, "Asia/Ho_Chi_Minh", "en") == mail_time(moment, "Asia/Ho_Chi_Minh", "vi")
-    assert mail_time(moment, "Asia/Ho_Chi_Minh", "vi") == "01/12/2026 08:30"
+    assert local_time(None, "Asia/Ho_Chi_Minh", "—") == "—"
+    assert local_time(moment.replace(tzinfo=None)) == "01/12/2026 08:30"
     assert machine_time(moment) == "2026-12-01T01:30:15.123456+00:00"
     assert machine_time(moment.replace(tzinfo=None)) == "2026-12-01T01:30:15.123456+00:00"
     assert machine_time(None) is None
+
+
+@pytest.mark.parametrize(
+    ("codes", "table"),
+    [
+        (Verdict, VERDICTS),
+        (Status, STATUSES),
+        (Triage, TRIAGE),
+        (EventKind, EVENTS),
+        (RunStatus, RUN_STATUS),
+        (PageState, PAGE_STATES),
+    ],
+)
+def test_every_code_has_its_words_once(codes: object, table: dict[str, tuple[str, str]]) -> None:
+    """One vocabulary: each code of monitor.diff / page_state has exactly one pair of words, and no word
+    table names a code nothing can produce."""
+    assert set(get_args(codes)) == set(table)
+    for vietnamese, english in table.values():
+        assert vietnamese.strip()
+        assert english.strip()
+
+
+def test_officers_record_every_decision_but_untriaged() -> None:
+    assert set(TRIAGE_ACTIONS) == set(get_args(Triage)) - {"untriaged"}
+    assert set(get_args(Triage)) >= SILENCING_TRIAGE | NOT_REPORTED
+    assert set(get_args(SourceStatus)) | set(get_args(ScanStatus)) == set(get_args(RunStatus))

@@ -117,7 +117,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         monkeypatch.setattr("monitor.net.guard.system_resolver", resolve)
         # Homepages on the loopback web's port; crt.sh asked again at once after a failure.
         monkeypatch.setattr(
-            "monitor.scan.run_lookalikes",
+            "monitor.domains.bridge.run_lookalikes",
             functools.partial(run_lookalikes, homepage_url=f"http://{{host}}:{port}/", crtsh_backoff=0),
         )
         yield World(zones, web, address, base)

@@ -64,6 +64,19 @@ COMMANDS: dict[str, CommandEntry] = {
         "Chấm điểm tên (tên trang, tài khoản, tên miền) so với thương hiệu; mỗi dòng vào một dòng ra.",
         "Score names (page names, handles, domains) against a brand; one output line per input.",
     ),
+    "report": CommandEntry(
+        "report",
+        "report_group",
+        "Công văn gửi cơ quan chức năng và hồ sơ bằng chứng.",
+        "The letter to the authorities and the evidence packet.",
+    ),
+    "reports": CommandEntry(
+        "reports",
+        "reports_group",
+        "Các kênh báo cáo và theo dõi từng báo cáo đến khi trang giả bị gỡ.",
+        "Report channels, and each report followed until the fake is gone.",
+    ),
+    "notify": CommandEntry("notify", "notify_group", "Kênh cảnh báo.", "Alert channels."),
     "run": CommandEntry(
         "run",
         "run_command",
@@ -81,6 +94,21 @@ COMMANDS: dict[str, CommandEntry] = {
         "status_command",
         "Trạng thái tiến trình giám sát, các lần quét gần nhất và tình trạng nguồn.",
         "Daemon state, the last scans and source health.",
+    ),
+    "tips": CommandEntry(
+        "tips",
+        "tips_group",
+        "Tin báo: liên kết do người dân hoặc đồng nghiệp báo.",
+        "Tips: links reported by citizens or colleagues.",
+    ),
+    "users": CommandEntry(
+        "users", "users_group", "Tài khoản đăng nhập bảng điều khiển web.", "Web console accounts."
+    ),
+    "web": CommandEntry(
+        "web",
+        "web_command",
+        "Chạy bảng điều khiển web cho cán bộ: hàng đợi phát hiện, chi tiết, tin báo, tình trạng nguồn.",
+        "Serve the officers' web console: findings queue, finding pages, tips, source health.",
     ),
 }
 

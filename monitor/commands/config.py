@@ -30,6 +30,8 @@ def config_group() -> None:
 def check(cli: CliContext, as_json: bool) -> None:
     settings = cli.settings()
     effective = settings.masked()
+    for warning in _alert_warnings(settings, cli.lang):
+        click.echo(tr("Cảnh báo: ", "Warning: ", cli.lang) + warning, err=True)
     if as_json:
         click.echo(json_text(effective, indent=2))
         return
@@ -58,6 +60,13 @@ def summary(settings: Settings, lang: Language) -> list[str]:
         t("Bằng chứng: ", "Evidence: ") + str(settings.evidence.dir),
         t("Thương hiệu: ", "Brands: ") + ", ".join(b.slug for b in settings.brands),
     ]
+
+
+def _alert_warnings(settings: Settings, lang: Language) -> list[str]:
+    """Brands whose alerts would reach nobody (see monitor.notify.channels)."""
+    from monitor.notify.channels import nobody_told
+
+    return nobody_told(settings, settings.brands, lang)
 
 
 def _flatten(value: Any, prefix: str = "") -> list[str]:

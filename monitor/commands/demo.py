@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from monitor.commands.context import CliContext, pass_cli
 from monitor.commands.scan import print_summary
@@ -21,7 +20,7 @@ from monitor.i18n import Language, tr
 from monitor.scan import Scanner
 from monitor.settings import load_settings
 from monitor.store.db import open_database, session_factory, session_scope
-from monitor.store.schema import Capture
+from monitor.store.views import FindingViews
 
 DEMO_SENDER = "giamsat@demo.example.vn"
 DEMO_RECIPIENT = "canbo@demo.example.vn"
@@ -85,12 +84,7 @@ def demo_command(cli: CliContext, keep: Path | None) -> None:
             print_summary(second, lang)
             send_digests(session_factory(engine), settings, lang=lang)
             with session_scope(session_factory(engine)) as session:
-                archived = session.scalars(
-                    select(Capture.finding_id)
-                    .where(Capture.finding_id.is_not(None))
-                    .order_by(Capture.finding_id)
-                    .limit(1)
-                ).first()
+                archived = FindingViews(session).first_with_evidence()
         finally:
             engine.dispose()
         received = mailbox.messages

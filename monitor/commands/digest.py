@@ -9,9 +9,9 @@ import click
 
 from monitor.commands.context import CliContext, pass_cli
 from monitor.digest import DigestResult, send_digests
+from monitor.display import NO_TIME, local_time, zone_of
 from monitor.errors import NotifyError
-from monitor.i18n import Language, tr
-from monitor.notify.render import local_time, zone
+from monitor.i18n import LANGUAGES, Language, tr
 from monitor.store.db import open_database, session_factory
 
 
@@ -28,12 +28,12 @@ def parse_since(value: str, zone_name: str) -> datetime:
             ),
             param_hint="--since",
         ) from exc
-    return moment.replace(tzinfo=zone(zone_name)) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=zone_of(zone_name)) if moment.tzinfo is None else moment
 
 
 def _describe(result: DigestResult, zone_name: str, lang: Language) -> str:
-    start = local_time(result.period_start, zone_name, lang)
-    end = local_time(result.period_end, zone_name, lang)
+    start = local_time(result.period_start, zone_name, NO_TIME)
+    end = local_time(result.period_end, zone_name, NO_TIME)
     messages = {
         "sent": tr("đã gửi «{subject}» ({start} → {end})", "sent “{subject}” ({start} → {end})", lang),
         "failed": tr(
@@ -91,7 +91,7 @@ def _describe(result: DigestResult, zone_name: str, lang: Language) -> str:
 @click.option(
     "--lang",
     "mail_lang",
-    type=click.Choice(["vi", "en"]),
+    type=click.Choice(LANGUAGES),
     default=None,
     help=tr("Ngôn ngữ của bản tin (mặc định: email.language).", "Digest language (default: email.language)."),
 )

@@ -1,4 +1,4 @@
-"""`monitor evidence export`: a finding's archived pages with hashes, for a police or platform report.
+"""`monitor evidence export|add|screenshot`: archived pages with hashes, officers' files, screenshots.
 
 Exit 1 with an explanation when the finding does not exist or nothing of it was archived (Facebook
 pages are never fetched); exit 3 when the database file does not exist (see monitor.storage_errors).
@@ -6,23 +6,30 @@ pages are never fetched); exit 3 when the database file does not exist (see moni
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 import click
 
+from monitor.capture.cli import screenshot_command
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import safe_text
+from monitor.commands.findings import default_officer
+from monitor.display import local_time, safe_text
 from monitor.errors import MonitorError
 from monitor.evidence import EvidenceArchive
 from monitor.i18n import Language, tr
 from monitor.scoring import FETCHED_PLATFORMS
 from monitor.store.db import open_database, session_factory, session_scope
-from monitor.store.schema import Finding
+from monitor.store.evidence_files import EvidenceFileRepository
+from monitor.store.views import FindingView, FindingViews
 
 
 @click.group("evidence", help=tr("Bằng chứng đã lưu.", "Archived evidence."))
 def evidence_group() -> None:
     """Evidence commands."""
+
+
+evidence_group.add_command(screenshot_command)
 
 
 @evidence_group.command(
@@ -47,12 +54,14 @@ def export_command(cli: CliContext, finding_id: int, out: Path) -> None:
     archive = EvidenceArchive(settings.evidence.dir)
     try:
         with session_scope(session_factory(engine)) as session:
-            finding = session.get(Finding, finding_id)
+            finding = FindingViews(session).get(finding_id)
             if finding is None:
                 raise MonitorError(
                     tr(f"không có phát hiện #{finding_id}", f"no finding #{finding_id}", cli.lang)
                 )
-            if not archive.captures(session, finding_id):
+            if not archive.captures(session, finding_id) and not EvidenceFileRepository(session).for_finding(
+                finding_id
+            ):
                 raise MonitorError(nothing_archived(finding, cli.lang))
             manifest = archive.export(session, finding_id, out, settings.evidence.display_timezone)
     finally:
@@ -69,7 +78,76 @@ def export_command(cli: CliContext, finding_id: int, out: Path) -> None:
     click.echo(str(manifest))
 
 
-def nothing_archived(finding: Finding, lang: Language) -> str:
+# An officer's file is a screenshot, a PDF or a recording, not a whole disk.
+MAX_OFFICER_FILE_BYTES = 50_000_000
+MAX_OFFICER_CHARS = 128  # evidence_files.added_by
+
+
+@evidence_group.command(
+    "add",
+    help=tr(
+        "Lưu tệp của cán bộ (ảnh chụp màn hình, PDF…) làm bằng chứng của một phát hiện, kèm mã SHA-256.",
+        "Keep an officer's file (screenshot, PDF…) as evidence of a finding, with its SHA-256.",
+    ),
+)
+@click.argument("finding_id", type=int)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True, readable=True))
+@click.option(
+    "--by",
+    "officer",
+    default=None,
+    metavar="NAME",
+    help=tr("Tên cán bộ (mặc định: người dùng của máy).", "The officer's name (default: the system user)."),
+)
+@click.option("--note", default=None, help=tr("Ghi chú.", "Note."))
+@pass_cli
+def add_command(cli: CliContext, finding_id: int, file: Path, officer: str | None, note: str | None) -> None:
+    lang = cli.lang
+    by = ((officer or "").strip() or default_officer() or "")[:MAX_OFFICER_CHARS] or None
+    try:
+        size = file.stat().st_size
+        if size > MAX_OFFICER_FILE_BYTES:
+            raise MonitorError(
+                tr(
+                    f"tệp {file} quá lớn ({size} byte, tối đa {MAX_OFFICER_FILE_BYTES})",
+                    f"file {file} is too large ({size} bytes, at most {MAX_OFFICER_FILE_BYTES})",
+                    lang,
+                )
+            )
+        body = file.read_bytes()
+    except OSError as exc:
+        raise MonitorError(tr(f"không đọc được {file}: {exc}", f"cannot read {file}: {exc}", lang)) from exc
+    media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    settings = cli.settings()
+    engine = open_database(settings.database.url, create=False)
+    archive = EvidenceArchive(settings.evidence.dir)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            if FindingViews(session).get(finding_id) is None:
+                raise MonitorError(tr(f"không có phát hiện #{finding_id}", f"no finding #{finding_id}", lang))
+            sha256 = archive.store_bytes(session, body, media_type)
+            row = EvidenceFileRepository(session).add(
+                finding_id,
+                sha256,
+                "officer",
+                filename=file.name[:255],
+                media_type=media_type,
+                added_by=by,
+                note=note,
+            )
+            added = local_time(row.created_at, settings.evidence.display_timezone)
+    finally:
+        engine.dispose()
+    click.echo(
+        tr(
+            f"Đã lưu {safe_text(file.name, 120)} cho phát hiện #{finding_id} lúc {added} (SHA-256 {sha256}).",
+            f"Kept {safe_text(file.name, 120)} for finding #{finding_id} at {added} (SHA-256 {sha256}).",
+            lang,
+        )
+    )
+
+
+def nothing_archived(finding: FindingView, lang: Language) -> str:
     """Why a finding has no archived page, and what the officer can keep instead."""
     url = safe_text(finding.url, 300)
     if finding.platform in FETCHED_PLATFORMS:

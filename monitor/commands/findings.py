@@ -6,34 +6,24 @@ import csv
 import getpass
 import io
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import click
-from sqlalchemy import select
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import json_text, local_time, machine_time, safe_text, table_lines
+from monitor.diff import TRIAGE_ACTIONS, Status, Verdict
+from monitor.display import NO_TIME, json_text, local_time, safe_text, table_lines
 from monitor.errors import MonitorError
 from monitor.i18n import Language, tr
-from monitor.notify.texts import (
-    EVENTS,
-    PAGE_STATES,
-    PLATFORMS,
-    STATUSES,
-    TRIAGE,
-    VERDICTS,
-    ZONES,
-    label,
-    text,
-)
-from monitor.notify.views import describe_reason
+from monitor.notify.texts import EVENTS, STATUSES, TRIAGE, VERDICTS, label, text, zone_label
+from monitor.notify.views import TIME_FIELDS, describe_reason, finding_words
 from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.findings import FindingRepository
-from monitor.store.schema import Capture, Finding, Observation, TriageEvent
+from monitor.store.views import FindingDetail, FindingFilter, FindingView, FindingViews
 
-STATUS_CODES = tuple(STATUSES)
-VERDICT_CODES = tuple(VERDICTS)
-ACTIONS = ("confirmed", "dismissed", "reported", "taken_down", "official")
+STATUS_CODES: tuple[str, ...] = get_args(Status)
+VERDICT_CODES: tuple[str, ...] = get_args(Verdict)
+ACTIONS: tuple[str, ...] = TRIAGE_ACTIONS
 MAX_OFFICER_CHARS = 128  # triage_events.actor
 # The people's view of a finding, in this order in the CSV: (JSON key, label key of notify.texts).
 CSV_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -50,47 +40,6 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("first_seen_at", "field.first_seen"),
     ("last_seen_at", "field.last_seen"),
 )
-TIME_COLUMNS = frozenset({"first_seen_at", "last_seen_at"})
-# Which words (notify.texts, shared with the e-mails) each coded field is shown with.
-VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
-    "verdict": VERDICTS,
-    "status": STATUSES,
-    "triage": TRIAGE,
-    "platform": PLATFORMS,
-    "page_state": PAGE_STATES,
-}
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    """The F object of the JSON outputs: codes and ISO 8601 times, for programs."""
-    return {
-        "id": finding.id,
-        "brand": finding.brand,
-        "platform": finding.platform,
-        "identity": finding.identity,
-        "url": finding.url,
-        "name": finding.name,
-        "score": finding.score,
-        "verdict": finding.verdict,
-        "reasons": finding.reasons,
-        "status": finding.status,
-        "triage": finding.triage,
-        "first_seen_at": machine_time(finding.first_seen_at),
-        "last_seen_at": machine_time(finding.last_seen_at),
-        "page_state": finding.page_state,
-        "page_note": finding.page_note,
-    }
-
-
-def words(row: dict[str, Any], key: str, lang: Language, zone: str) -> str:
-    """One field of a finding as people read it: words for codes, local time for moments."""
-    value = row.get(key)
-    if key in TIME_COLUMNS:
-        return local_time(datetime.fromisoformat(value), zone) if value else ""
-    table = VOCABULARY.get(key)
-    if table is not None and isinstance(value, str):
-        return label(table, value, lang)
-    return "" if value is None else str(value)
 
 
 def _codes_help(vi: str, en: str, table: dict[str, tuple[str, str]], codes: tuple[str, ...]) -> str:
@@ -135,19 +84,14 @@ def list_command(
     engine = open_database(settings.database.url, create=False)
     try:
         with session_scope(session_factory(engine)) as session:
-            query = select(Finding).order_by(Finding.id)
-            if status:
-                query = query.where(Finding.status == status)
-            if verdict:
-                query = query.where(Finding.verdict == verdict)
-            if brand:
-                query = query.where(Finding.brand == brand)
-            rows = [finding_dict(f) for f in session.scalars(query)]
+            rows = FindingViews(session).find(
+                FindingFilter(status=status, verdict=verdict, brand=brand or None)
+            )
     finally:
         engine.dispose()
     zone = settings.evidence.display_timezone
     if as_json:
-        click.echo(json_text(rows, indent=2))
+        click.echo(json_text([row.to_json() for row in rows], indent=2))
     elif as_csv:
         # Bytes with a BOM: Excel on Windows reads the file as UTF-8 only when it starts with one.
         click.echo(to_csv(rows, cli.lang, zone).encode("utf-8-sig"), nl=False)
@@ -155,11 +99,11 @@ def list_command(
         _print_table(rows, cli.lang, zone)
 
 
-def to_csv(rows: list[dict[str, Any]], lang: Language, zone: str) -> str:
+def to_csv(rows: list[FindingView], lang: Language, zone: str) -> str:
     """CSV for spreadsheets, in words and local time: formula-looking cells neutralised, controls visible."""
-    zone_words = label(ZONES, zone, lang) if zone in ZONES else zone
+    zone_words = zone_label(zone, lang)
     header = [
-        f"{text(key, lang)} ({zone_words})" if field in TIME_COLUMNS else text(key, lang)
+        f"{text(key, lang)} ({zone_words})" if field in TIME_FIELDS else text(key, lang)
         for field, key in CSV_COLUMNS
     ]
     out = io.StringIO()
@@ -170,15 +114,15 @@ def to_csv(rows: list[dict[str, Any]], lang: Language, zone: str) -> str:
     return out.getvalue()
 
 
-def _csv_cell(row: dict[str, Any], field: str, lang: Language, zone: str) -> Any:
+def _csv_cell(row: FindingView, field: str, lang: Language, zone: str) -> Any:
     if field in ("id", "score"):
-        return row[field]
-    shown = safe_text(words(row, field, lang, zone), limit=None)
+        return getattr(row, field)
+    shown = safe_text(finding_words(row, field, lang, zone), limit=None)
     # A leading = + - @ makes spreadsheets evaluate the cell (CSV injection).
     return "'" + shown if shown[:1] in ("=", "+", "-", "@", "\t", "\r") else shown
 
 
-def _print_table(rows: list[dict[str, Any]], lang: Language, zone: str) -> None:
+def _print_table(rows: list[FindingView], lang: Language, zone: str) -> None:
     if not rows:
         click.echo(tr("Không có phát hiện nào.", "No findings.", lang))
         return
@@ -195,15 +139,15 @@ def _print_table(rows: list[dict[str, Any]], lang: Language, zone: str) -> None:
     ]
     body = [
         [
-            str(row["id"]),
-            words(row, "verdict", lang, zone),
-            str(row["score"]),
-            words(row, "status", lang, zone),
-            words(row, "triage", lang, zone),
-            words(row, "platform", lang, zone),
-            words(row, "last_seen_at", lang, zone),
-            safe_text(row["name"], 60),
-            safe_text(row["url"], 80),
+            str(row.id),
+            safe_text(finding_words(row, "verdict", lang, zone), 40),
+            str(row.score),
+            safe_text(finding_words(row, "status", lang, zone), 40),
+            safe_text(finding_words(row, "triage", lang, zone), 40),
+            safe_text(finding_words(row, "platform", lang, zone), 40),
+            finding_words(row, "last_seen_at", lang, zone),
+            safe_text(row.name, 60),
+            safe_text(row.url, 80),
         ]
         for row in rows
     ]
@@ -220,102 +164,67 @@ def show_command(cli: CliContext, finding_id: int, as_json: bool) -> None:
     engine = open_database(settings.database.url, create=False)
     try:
         with session_scope(session_factory(engine)) as session:
-            finding = session.get(Finding, finding_id)
-            if finding is None:
-                raise MonitorError(
-                    tr(f"không có phát hiện #{finding_id}", f"no finding #{finding_id}", cli.lang)
-                )
-            data = finding_dict(finding)
-            data["signals"] = finding.signals
-            data["sources"] = finding.sources
-            data["history"] = [
-                {
-                    "event": o.event,
-                    "observed_at": machine_time(o.observed_at),
-                    "name": o.name,
-                    "url": o.url,
-                    "score": o.score,
-                    "verdict": o.verdict,
-                    "evidence_sha256": o.evidence_sha256,
-                }
-                for o in session.scalars(
-                    select(Observation).where(Observation.finding_id == finding_id).order_by(Observation.id)
-                )
-            ]
-            data["triage_events"] = [
-                {"action": t.action, "note": t.note, "by": t.actor, "at": machine_time(t.created_at)}
-                for t in session.scalars(
-                    select(TriageEvent).where(TriageEvent.finding_id == finding_id).order_by(TriageEvent.id)
-                )
-            ]
-            data["evidence"] = [
-                {
-                    "sha256": c.sha256,
-                    "url": c.url,
-                    "status": c.status,
-                    "first_fetched_at": machine_time(c.first_fetched_at),
-                    "last_fetched_at": machine_time(c.last_fetched_at),
-                }
-                for c in session.scalars(
-                    select(Capture).where(Capture.finding_id == finding_id).order_by(Capture.id)
-                )
-            ]
+            detail = FindingViews(session).detail(finding_id)
     finally:
         engine.dispose()
+    if detail is None:
+        raise MonitorError(tr(f"không có phát hiện #{finding_id}", f"no finding #{finding_id}", cli.lang))
     if as_json:
-        click.echo(json_text(data, indent=2))
+        click.echo(json_text(detail.to_json(), indent=2))
         return
-    _print_detail(data, cli.lang, settings.evidence.display_timezone)
+    _print_detail(detail, cli.lang, settings.evidence.display_timezone)
 
 
-def _print_detail(data: dict[str, Any], lang: Language, zone: str) -> None:
-    def when(value: str | None) -> str:
-        return local_time(datetime.fromisoformat(value), zone) if value else "—"
+def _print_detail(detail: FindingDetail, lang: Language, zone: str) -> None:
+    view = detail.finding
+
+    def when(value: datetime | None) -> str:
+        return local_time(value, zone, NO_TIME)
 
     def field(key: str) -> str:
         return text(f"field.{key}", lang)
 
-    click.echo(f"#{data['id']} {safe_text(data['name'], 300)}")
+    def words(key: str) -> str:
+        return safe_text(finding_words(view, key, lang, zone), 80)
+
+    click.echo(f"#{view.id} {safe_text(view.name, 300)}")
     click.echo(
-        f"  {field('platform')}: {words(data, 'platform', lang, zone)}   "
-        f"{field('identity')}: {safe_text(data['identity'])}"
+        f"  {field('platform')}: {words('platform')}   {field('identity')}: {safe_text(view.identity)}"
     )
-    click.echo(f"  {field('link')}: {safe_text(data['url'], 500)}")
+    click.echo(f"  {field('link')}: {safe_text(view.url, 500)}")
     click.echo(
-        f"  {field('score')}: {data['score']}   {field('verdict')}: {words(data, 'verdict', lang, zone)}   "
-        f"{field('status')}: {words(data, 'status', lang, zone)}   "
-        f"{field('triage')}: {words(data, 'triage', lang, zone)}"
+        f"  {field('score')}: {view.score}   {field('verdict')}: {words('verdict')}   "
+        f"{field('status')}: {words('status')}   {field('triage')}: {words('triage')}"
     )
-    click.echo(
-        f"  {field('first_seen')}: {when(data['first_seen_at'])}   "
-        f"{field('last_seen')}: {when(data['last_seen_at'])}"
-    )
-    if data["page_state"]:
-        page = f"  {text('finding.page', lang)}: {words(data, 'page_state', lang, zone)}"
-        if data["page_note"]:
-            page += f" — {safe_text(data['page_note'], 300)}"
+    first, last = when(view.first_seen_at), when(view.last_seen_at)
+    click.echo(f"  {field('first_seen')}: {first}   {field('last_seen')}: {last}")
+    if view.page_state:
+        page = f"  {text('finding.page', lang)}: {words('page_state')}"
+        if view.page_note:
+            page += f" — {safe_text(view.page_note, 300)}"
         click.echo(page)
     click.echo(f"  {field('reasons')}:")
-    if not data["reasons"]:
+    if not view.reasons:
         click.echo(f"    - {text('item.no_reasons', lang)}")
-    for reason in data["reasons"]:
+    for reason in view.reasons:
         click.echo(f"    - {safe_text(describe_reason(reason, lang), 300)}")
-    if data["signals"]:
-        click.echo(f"  {field('signals')}: " + ", ".join(safe_text(str(s), 80) for s in data["signals"]))
+    if detail.signals:
+        click.echo(f"  {field('signals')}: " + ", ".join(safe_text(str(s), 80) for s in detail.signals))
     click.echo(f"  {field('history')}:")
-    for item in data["history"]:
-        event = label(EVENTS, item["event"], lang)
-        click.echo(f"    {when(item['observed_at'])}  {event}  {safe_text(item['name'], 80)}")
-    if data["triage_events"]:
+    for entry in detail.history:
+        event = label(EVENTS, entry.event, lang)
+        click.echo(f"    {when(entry.observed_at)}  {event}  {safe_text(entry.name, 80)}")
+    if detail.decisions:
         click.echo(f"  {field('decisions')}:")
-    for item in data["triage_events"]:
-        officer = safe_text(item["by"], MAX_OFFICER_CHARS) if item["by"] else tr("không rõ", "unknown", lang)
-        line = f"    {when(item['at'])}  {label(TRIAGE, item['action'], lang)}  {field('officer')}: {officer}"
-        click.echo(line)
-        if item["note"]:
-            click.echo(f"      {field('note')}: {safe_text(item['note'], 1000)}")
-    for item in data["evidence"]:
-        click.echo(f"  {field('evidence')}: {item['sha256']}  {safe_text(item['url'], 100)}")
+    for decision in detail.decisions:
+        by = decision.by
+        officer = safe_text(by, MAX_OFFICER_CHARS) if by else tr("không rõ", "unknown", lang)
+        action = label(TRIAGE, decision.action, lang)
+        click.echo(f"    {when(decision.at)}  {action}  {field('officer')}: {officer}")
+        if decision.note:
+            click.echo(f"      {field('note')}: {safe_text(decision.note, 1000)}")
+    for capture in detail.evidence:
+        click.echo(f"  {field('evidence')}: {capture.sha256}  {safe_text(capture.url, 100)}")
 
 
 def default_officer() -> str | None:

@@ -9,12 +9,12 @@ import click
 from sqlalchemy import Engine
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.daemon import Daemon, Jobs, exit_without_stragglers, run_until_stopped
-from monitor.digest import send_digests
+from monitor.daemon import Daemon, Jobs, exit_without_stragglers, run_until_stopped, stop_on_signals
+from monitor.digest import digest_reaches_anyone, send_digests
 from monitor.errors import ScanBusyError
 from monitor.i18n import tr
 from monitor.log import get_logger
-from monitor.notify.email import email_configured
+from monitor.notify.channels import warn_nobody_told
 from monitor.scan import Scanner
 from monitor.settings import Settings
 from monitor.store.db import open_database, session_factory
@@ -37,11 +37,13 @@ log = get_logger(__name__)
 @pass_cli
 def run_command(cli: CliContext, no_initial_scan: bool) -> None:
     settings = cli.settings()
+    # "Nobody will be told" is said at start-up, not only at the first alert.
+    warn_nobody_told(settings, settings.brands)
     engine = open_database(settings.database.url)
     try:
         daemon = Daemon(settings, engine, build_jobs(settings, engine), initial_scan=not no_initial_scan)
-        daemon.install_signal_handlers()
-        daemon.run()
+        with stop_on_signals(daemon.stop_event):
+            daemon.run()
     finally:
         engine.dispose()
     exit_without_stragglers()
@@ -60,8 +62,12 @@ def build_jobs(settings: Settings, engine: Engine) -> Jobs:
             return None
 
     def digest() -> object:
-        if not email_configured(settings.email):
-            log.warning("digest_skipped", reason="email.smtp_host, email.sender or email.recipients not set")
+        if not digest_reaches_anyone(settings):
+            log.warning(
+                "digest_skipped",
+                reason="no channel takes the digest: set [email] (smtp_host, sender, recipients) "
+                "or a chat channel ([alerts.apprise], [alerts.zalo])",
+            )
             return None
         return send_digests(session_factory(engine), settings)
 

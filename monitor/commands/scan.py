@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
+import signal
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -18,6 +19,8 @@ from rich.text import Text
 
 from monitor.commands.context import CliContext, pass_cli
 from monitor.commands.scan_busy import refuse_busy
+from monitor.daemon import exit_without_stragglers, run_until_stopped, stop_on_signals
+from monitor.discover.registry import registered_keys
 from monitor.display import json_text, safe_text
 from monitor.env import cli_env
 from monitor.errors import ScanBusyError
@@ -31,6 +34,7 @@ from monitor.scan import Scanner
 from monitor.scan_outcome import Outcome, assess, outcome_lines
 from monitor.sources import SourceResult
 from monitor.store.db import open_database
+from monitor.store.schema import utcnow
 
 EVENT_TITLES = {
     "new": ("Mạo danh mới", "New"),
@@ -81,16 +85,25 @@ def scan_command(
     settings = cli.settings()
     for slug in brands:
         settings.brand(slug)  # unknown brand: a config error (exit 2) before anything runs
-    known_sources = set(type(settings.sources).model_fields)
+    known_sources = registered_keys()
     for key in sources:
         if key not in known_sources:
-            raise click.BadParameter(f"{key!r} ({', '.join(sorted(known_sources))})", param_hint="--source")
+            raise click.BadParameter(f"{key!r} ({', '.join(known_sources)})", param_hint="--source")
     engine = open_database(settings.database.url)
     live = not as_json and sys.stdout.isatty()
     progress = TerminalProgress(cli.lang) if live else None
     scanner = Scanner(settings, engine, trigger="cli", dry_run=dry_run, notify=not no_notify, wait=wait)
     if progress is not None:
         scanner.progress = progress
+    received: list[signal.Signals] = []
+    finished: ScanReport | None = None
+
+    def run() -> ScanReport | None:
+        # SIGTERM / Ctrl-C stop the scan: what it read is recorded and the scan ends "interrupted".
+        with stop_on_signals(scanner.stop, received):
+            work = scanner.run(list(brands) or None, list(sources) or None)
+            return run_until_stopped(work, scanner.stop)
+
     try:
         if progress is not None:
             # Logs go above the live display (Live redirects stderr), at WARNING unless asked otherwise.
@@ -104,20 +117,51 @@ def scan_command(
                 ) as display,
             ):
                 progress.live = display
-                report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
+                finished = run()
         else:
-            report = asyncio.run(scanner.run(list(brands) or None, list(sources) or None))
+            finished = run()
     except ScanBusyError as busy:
         refuse_busy(busy, cli.lang, as_json)
     finally:
         engine.dispose()
+    report = finished or scanner.report or ScanReport(None, utcnow(), dry_run=dry_run)
+    if finished is None:
+        report.status = "interrupted"  # cancelled after the grace: the store says so too
     outcome = assess(report)
+    if received:
+        # Stopped by a signal: the shell's convention, 128 + its number (130 Ctrl-C, 143 SIGTERM).
+        outcome = replace(outcome, exit_code=128 + received[0])
     if as_json:
         click.echo(json_text({**report.to_dict(), "outcome": outcome.to_dict()}))
     else:
         print_summary(report, cli.lang, outcome, proxy_routes(settings.http.proxy, os.environ))
+        if received:
+            click.echo(stopped_line(report, received[0].name, cli.lang))
+    if received:
+        exit_without_stragglers(code=outcome.exit_code)
     if outcome.exit_code:
         sys.exit(outcome.exit_code)
+
+
+def stopped_line(report: ScanReport, signal_name: str, lang: Language) -> str:
+    """What a stop kept: the pages read are recorded, nothing is marked gone, follow-ups wait."""
+    number = f" #{report.scan_id}" if report.scan_id is not None else ""
+    events = sum(len(items) for items in report.events.values())
+    if report.dry_run:
+        return tr(
+            f"Đã dừng lần quét{number} theo yêu cầu ({signal_name}); chạy thử nên không lưu gì.",
+            f"Scan{number} stopped on request ({signal_name}); a dry run, so nothing was stored.",
+            lang,
+        )
+    return tr(
+        f"Đã dừng lần quét{number} theo yêu cầu ({signal_name}). Đã lưu những gì đọc được: "
+        f"{report.candidates} ứng viên, {events} sự kiện; không trang nào bị coi là không còn thấy "
+        "và các bước sau khi quét sẽ chạy ở lần quét sau.",
+        f"Scan{number} stopped on request ({signal_name}). What was read is stored: "
+        f"{report.candidates} candidates, {events} events; nothing was marked gone "
+        "and the follow-up steps run with the next scan.",
+        lang,
+    )
 
 
 def _log_level_chosen() -> bool:
@@ -261,6 +305,14 @@ def print_summary(
                 _cell(item["url"], 90),
             )
         console.print(table)
+    for step in report.followups:
+        if step.status == "failed":
+            line = tr(
+                f"Bước sau khi quét '{step.key}' ({step.brand}) bị lỗi: {step.detail}",
+                f"Follow-up step '{step.key}' ({step.brand}) failed: {step.detail}",
+                lang,
+            )
+            console.print(Text(safe_text(line, 300), style="yellow"))
     lines = outcome_lines(outcome, lang, proxies)
     if outcome.kind == "nothing_reached":
         for line in lines:

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.commands.context import CliContext, pass_cli
-from monitor.display import json_text, local_time, machine_time, safe_text, table_lines
+from monitor.display import NO_TIME, json_text, local_time, machine_time, safe_text, table_lines
 from monitor.errors import MonitorError
 from monitor.i18n import Language, tr
 from monitor.notes import note_text
-from monitor.notify.texts import DAEMON_STATES, RUN_STATUS, SOURCES, label, text
-from monitor.report import unreadable_pages
-from monitor.store.db import (
-    current_revision,
-    head_revision,
-    make_engine,
-    open_database,
-    require_existing,
-    session_factory,
-    session_scope,
-)
-from monitor.store.lease import read_state
-from monitor.store.scans import ScanRepository
-from monitor.store.schema import DaemonState, utcnow
+from monitor.notify.texts import DAEMON_STATES, JOBS, RUN_STATUS, SOURCES, label, text
+from monitor.store.lease import read_heartbeat, read_state
+
+if TYPE_CHECKING:
+    from monitor.store.schema import DaemonState
+
+# `status --check` is the container healthcheck: only the heartbeat reader is imported for it; the
+# store's ORM and Alembic (the full view) are imported where that view is built.
 
 
 @click.command(
@@ -52,6 +46,8 @@ def status_command(cli: CliContext, as_json: bool, check: bool, limit: int) -> N
     if check:
         _health_check(settings.database.url, settings.schedule.lease_seconds, cli.lang)
         return
+    from monitor.store.db import open_database
+
     engine = open_database(settings.database.url, create=False)
     try:
         report = collect(engine, settings.schedule.lease_seconds, limit)
@@ -69,21 +65,16 @@ def _health_check(url: str, lease_seconds: float, lang: Any) -> None:
     A container healthcheck runs this every few minutes beside the daemon: it must never change the
     schema under it, nor create an empty SQLite file where the daemon's is missing.
     """
-    require_existing(url)
-    engine = make_engine(url)
-    try:
-        if current_revision(engine) != head_revision(engine):
-            raise MonitorError(
-                tr(
-                    "cơ sở dữ liệu chưa ở phiên bản mới nhất (chạy `monitor db upgrade`)",
-                    "the database schema is not up to date (run `monitor db upgrade`)",
-                    lang,
-                )
+    beat = read_heartbeat(url)
+    if beat.revision != beat.head:
+        raise MonitorError(
+            tr(
+                "cơ sở dữ liệu chưa ở phiên bản mới nhất (chạy `monitor db upgrade`)",
+                "the database schema is not up to date (run `monitor db upgrade`)",
+                lang,
             )
-        state = read_state(engine)
-    finally:
-        engine.dispose()
-    if not _alive(state, lease_seconds):
+        )
+    if not beat.alive(lease_seconds):
         raise MonitorError(tr("tiến trình giám sát không chạy", "the daemon is not running", lang))
     click.echo(tr("Đang chạy.", "Running.", lang))
 
@@ -93,11 +84,14 @@ def _alive(state: DaemonState | None, lease_seconds: float) -> bool:
         state
         and state.state == "running"
         and state.heartbeat_at is not None
-        and utcnow() - state.heartbeat_at < timedelta(seconds=lease_seconds)
+        and datetime.now(UTC) - state.heartbeat_at < timedelta(seconds=lease_seconds)
     )
 
 
 def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
+    from monitor.store.db import session_factory, session_scope
+    from monitor.store.scans import ScanRepository
+
     state = read_state(engine)
     alive = _alive(state, lease_seconds)
     with session_scope(session_factory(engine)) as session:
@@ -141,9 +135,6 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
     }
 
 
-JOBS: dict[str, tuple[str, str]] = {"scan": ("quét", "scan"), "digest": ("bản tin", "digest")}
-
-
 def _job_words(job: str, lang: Language) -> str:
     kind, _, source = job.partition(":")
     shown = label(JOBS, kind, lang)
@@ -151,8 +142,10 @@ def _job_words(job: str, lang: Language) -> str:
 
 
 def _print(report: dict[str, Any], lang: Language, zone: str) -> None:
+    from monitor.report import unreadable_pages  # the scan stack: not for `status --check`
+
     def when(value: str | None) -> str:
-        return local_time(datetime.fromisoformat(value), zone) if value else "—"
+        return local_time(datetime.fromisoformat(value), zone) if value else NO_TIME
 
     daemon = report["daemon"]
     state = "heartbeat_lost" if daemon["state"] == "running" and not daemon["alive"] else daemon["state"]

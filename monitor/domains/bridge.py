@@ -1,15 +1,81 @@
-"""Look-alike domains as the scan sees them: source runs, candidates and an evidence document."""
+"""Look-alike domains and certificate logs as one discoverer: source runs, leads, evidence."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor.candidates import Candidate
-from monitor.domains.lookalike import Lookalike, LookalikeResult
+from monitor.discover.base import Discovery, Found, Lead
+from monitor.domains.lookalike import Lookalike, LookalikeResult, run_lookalikes
 from monitor.redact import scrub
 from monitor.sources.base import SourceResult
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from monitor.settings import Settings
+
+KEYS = ("domains", "crtsh")
+
+
+class LookalikeDiscoverer:
+    """`domains` (DNS of permutations) and `crtsh` (certificate logs) share one run: certified
+    names are looked up too. Homepages are read here, so no page reader is asked again."""
+
+    later = False
+    always = False
+
+    def __init__(self, settings: Settings, keys: Sequence[str]) -> None:
+        self.settings = settings
+        self.keys = tuple(key for key in KEYS if key in keys)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, keys: Sequence[str]) -> LookalikeDiscoverer:
+        return cls(settings, keys)
+
+    def api_endpoints(self) -> list[str]:
+        url = self.settings.sources.crtsh.url
+        return [url] if "crtsh" in self.keys and url else []
+
+    async def discover(self, run: Discovery) -> Found:
+        s = self.settings.sources
+        off = {"enabled": False}
+        domains = s.domains if "domains" in self.keys else s.domains.model_copy(update=off)
+        crtsh = s.crtsh if "crtsh" in self.keys else s.crtsh.model_copy(update=off)
+        if domains.enabled is False and crtsh.enabled is False:
+            return Found()
+        slug = run.brand.slug
+        result = await run_lookalikes(
+            run.brand,
+            domains,
+            crtsh,
+            run.client,
+            progress=lambda done, total: run.progress.names_resolved(slug, done, total),
+        )
+        stopped = run.stop.is_set()
+        for source_run in as_results(result):
+            # Cut short by the stop, an "ok" may hide names never asked: never a clean run.
+            run.finished(replace(source_run, status="skipped", reason="stopped") if stopped else source_run)
+        for candidate, item in zip(as_candidates(result, slug), result.lookalikes, strict=True):
+            other = (item.display, candidate.snippets[0]) if candidate.snippets else ()
+            lead = Lead(
+                candidate=candidate, read=False, other_names=other, documents=(evidence_document(item),)
+            )
+            await run.emit(lead)
+        # A look-alike whose DNS answer was unknown (SERVFAIL, timeout) was not checked: no miss.
+        unchecked = frozenset(f"web:{key}" for key in result.unknown)
+        dns = result.parts.get("dns")
+        # Only the names in `unknown` went unanswered, and those are never counted as misses.
+        partial = dns is not None and dns.status == "partial" and not stopped
+        clean = frozenset({"domains"}) if partial else frozenset()
+        return Found(unchecked, clean)
+
+    def recorded(self, session: Session, findings: Mapping[str, int]) -> None:
+        return None
 
 
 def as_results(result: LookalikeResult) -> list[SourceResult]:

@@ -6,7 +6,6 @@ ParseError), never "no certificates". Only a JSON array is an answer, and [] mea
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -69,6 +68,7 @@ async def query_crtsh(
 
     The client already retries 5xx answers and dropped connections in quick succession; crt.sh
     overloads last longer, so a failed query is asked again after `backoff` seconds (doubling).
+    That wait is the client's: it ends at once, raising Stopped (a FetchError), when the run stops.
     """
     params = {"q": pattern, "output": "json", "exclude": "expired"}
     for attempt in range(max(1, attempts)):
@@ -82,7 +82,7 @@ async def query_crtsh(
                 raise
             delay = backoff * (2**attempt)
             log.info("crtsh_retry", pattern=pattern, attempt=attempt + 1, delay=delay, error=str(exc))
-            await asyncio.sleep(delay)
+            await client.wait(delay)
     raise FetchError(url, "no attempt made")  # unreachable: the loop returns or raises
 
 

@@ -1,7 +1,8 @@
 """DNS look-ups of candidate domains with dnspython: answers, failure kinds and wildcard zones.
 
 A name is "nxdomain" only when a server said so. SERVFAIL, REFUSED, unreachable servers and
-timeouts are "unknown": they never mean "not registered".
+timeouts are "unknown": they never mean "not registered". A run that stops (SIGTERM) ends its
+look-ups at once: names not answered by then are simply absent from the results.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import dns.asyncresolver
 import dns.exception
@@ -23,6 +25,7 @@ import dns.resolver
 
 from monitor.errors import SourceError
 from monitor.log import get_logger
+from monitor.net.stop import until_stopped
 
 log = get_logger(__name__)
 
@@ -112,11 +115,15 @@ def make_resolver(nameservers: Sequence[str], timeout: float) -> dns.asyncresolv
 
 
 async def resolve_many(
-    names: Iterable[str], nameservers: Sequence[str], concurrency: int, timeout: float
+    names: Iterable[str],
+    nameservers: Sequence[str],
+    concurrency: int,
+    timeout: float,
+    stop: threading.Event | None = None,
 ) -> dict[str, DnsAnswer]:
     """Look every name up with at most `concurrency` names in flight; one DnsAnswer per name."""
     resolver = make_resolver(nameservers, timeout)
-    return await resolve_with(resolver, names, concurrency)
+    return await resolve_with(resolver, names, concurrency, stop=stop)
 
 
 async def resolve_with(
@@ -124,15 +131,21 @@ async def resolve_with(
     names: Iterable[str],
     concurrency: int,
     on_answer: Callable[[], None] | None = None,
+    *,
+    stop: threading.Event | None = None,
 ) -> dict[str, DnsAnswer]:
-    """resolve_many with a resolver already made (wildcard probes reuse it); on_answer per name."""
+    """resolve_many with a resolver already made (wildcard probes reuse it); on_answer per name.
+
+    Once `stop` is set no look-up starts and those in flight are cancelled: the answers so far
+    are returned, the other names are missing (never "unknown" or "nxdomain").
+    """
     queue: asyncio.Queue[str] = asyncio.Queue()
     for name in dict.fromkeys(names):
         queue.put_nowait(name)
     results: dict[str, DnsAnswer] = {}
 
     async def worker() -> None:
-        while True:
+        while stop is None or not stop.is_set():
             try:
                 name = queue.get_nowait()
             except asyncio.QueueEmpty:
@@ -141,7 +154,24 @@ async def resolve_with(
             if on_answer is not None:
                 on_answer()
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, queue.qsize())))))
+    workers: asyncio.Future[list[None]] = asyncio.gather(
+        *(worker() for _ in range(max(1, min(concurrency, queue.qsize()))))
+    )
+    if stop is None:
+        await workers
+        return results
+    watch: asyncio.Future[None] = asyncio.ensure_future(until_stopped(stop))
+    try:
+        racing: list[asyncio.Future[Any]] = [workers, watch]
+        await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (workers, watch):
+            task.cancel()
+        await asyncio.gather(workers, watch, return_exceptions=True)
+    if stop.is_set():
+        log.info("dns_lookups_stopped", answered=len(results), left=queue.qsize())
+    else:
+        workers.result()  # a failure of the look-ups themselves is not swallowed
     return results
 
 
@@ -215,14 +245,21 @@ def _no_nameservers_reason(exc: dns.resolver.NoNameservers) -> str:
 
 
 async def detect_wildcards(
-    resolver: dns.asyncresolver.Resolver, zones: Iterable[str], concurrency: int
+    resolver: dns.asyncresolver.Resolver,
+    zones: Iterable[str],
+    concurrency: int,
+    *,
+    stop: threading.Event | None = None,
 ) -> dict[str, Wildcard]:
-    """Ask each zone for a random label: when it exists, the zone answers anything."""
+    """Ask each zone for a random label: when it exists, the zone answers anything.
+
+    A zone whose probe went unasked because the run stopped is "unknown", like a failed probe.
+    """
     probes = {zone: f"{_random_label()}.{zone}" for zone in dict.fromkeys(zones)}
-    answers = await resolve_with(resolver, probes.values(), concurrency)
+    answers = await resolve_with(resolver, probes.values(), concurrency, stop=stop)
     found: dict[str, Wildcard] = {}
     for zone, probe in probes.items():
-        answer = answers[probe]
+        answer = answers.get(probe) or DnsAnswer(probe, "unknown", "stopped")
         status: Literal["wildcard", "none", "unknown"] = (
             "wildcard" if answer.exists else "unknown" if answer.status == "unknown" else "none"
         )

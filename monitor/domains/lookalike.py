@@ -10,6 +10,7 @@ or when an unexpired certificate names it. Keys the DNS could not answer are lis
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ async def run_lookalikes(
     dns_part = Part("skipped", "disabled")
     if dns_on:
         try:
-            dns = _DnsRun(domains_settings, counts, progress)
+            dns = _DnsRun(domains_settings, counts, progress, client.stop)
         except SourceError as exc:
             bound.warning("domains_dns_failed", error=str(exc))
             dns_part = Part("failed", str(exc))
@@ -184,10 +185,12 @@ class _DnsRun:
         settings: DomainsSettings,
         counts: Counter[str],
         progress: Callable[[int, int], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.counts = counts
         self.progress = progress
+        self.stop = stop
         self.done = self.total = 0
         self.resolver = make_resolver(settings.nameservers, settings.timeout)
         self.answers: dict[str, DnsAnswer] = {}
@@ -209,7 +212,9 @@ class _DnsRun:
         await self._resolve(hosts)
         zones = {parent_zone(h) for h, a in self.answers.items() if a.exists}
         self._grow(len(zones))
-        self.wildcards = await detect_wildcards(self.resolver, zones, self.settings.concurrency)
+        self.wildcards = await detect_wildcards(
+            self.resolver, zones, self.settings.concurrency, stop=self.stop
+        )
         self._answered(len(zones))
         self.counts["dns_lookups"] += len(zones)
         self.counts["wildcard_zones"] = sum(w.status == "wildcard" for w in self.wildcards.values())
@@ -231,7 +236,9 @@ class _DnsRun:
 
     async def _resolve(self, names: list[str]) -> None:
         self._grow(len(set(names)))
-        found = await resolve_with(self.resolver, names, self.settings.concurrency, self._answered)
+        found = await resolve_with(
+            self.resolver, names, self.settings.concurrency, self._answered, stop=self.stop
+        )
         self.answers.update(found)
         self.counts["dns_lookups"] += len(found)
         for answer in found.values():

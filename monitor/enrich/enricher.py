@@ -13,6 +13,7 @@ Reason codes of a page that was not read as content (`Enrichment.reason`):
     unsafe_url         failed: bad scheme or a private/loopback/reserved target
     too_large          failed: the body passed http.max_response_bytes
     timeout            failed: no complete answer within http.timeout, after retries
+    stopped            failed: the run was stopping (SIGTERM, Ctrl-C) before the page was asked
     fetch_error        failed: any other transport failure (refused, reset, broken answer)
     parse_limit        failed: markup too deep or too large to parse in bounded time (html_guard)
     http_NNN           unavailable for 404/410; blocked for refusals (429...); failed for other errors
@@ -25,14 +26,18 @@ Data API answers youtube_api_no_channel.
 
 `responses` holds every answer read (the page, then a Telegram preview or a TikTok oEmbed
 answer) for the evidence archive. YouTube Data API answers are left out on purpose: their URL
-carries the API key.
+carries the API key. Bodies are the heavy part of a reading (a YouTube channel page weighs about
+1 MB): once archived, `release()` lets them go and keeps only where they were archived, and
+`enrich_each()` reads many pages with a fixed number of them in memory at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from monitor.enrich.contacts import Contacts, extract_all
@@ -47,6 +52,7 @@ from monitor.errors import (
     CircuitOpen,
     FetchError,
     FetchTimeout,
+    MonitorError,
     ParseError,
     ResponseTooLarge,
     RobotsDisallowed,
@@ -54,13 +60,21 @@ from monitor.errors import (
 )
 from monitor.log import get_logger
 from monitor.net.client import HttpClient, Response
+from monitor.net.stop import Stopped
 from monitor.net.urls import loggable
 
+if TYPE_CHECKING:
+    from monitor.enrich.logo import LogoBook
+
 log = get_logger(__name__)
+
+K = TypeVar("K")
 
 EnrichOutcome = Literal["content", "blocked", "unavailable", "unverified", "failed"]
 
 DEFAULT_TIKTOK_OEMBED_URL = "https://www.tiktok.com/oembed"
+# Pages read at once by enrich_each() unless told otherwise.
+READ_CONCURRENCY = 8
 GONE_STATUSES = frozenset({404, 410})
 
 
@@ -77,6 +91,8 @@ class Enrichment:
     contacts: Contacts = field(default_factory=Contacts)
     responses: tuple[Response, ...] = ()
     logo: LogoMatch | None = None  # the profile image is one of the brand's official logos
+    # The answers already in the evidence archive (their bodies released), in reading order.
+    archived: tuple[Archived, ...] = ()
 
     @property
     def response(self) -> Response | None:
@@ -86,6 +102,31 @@ class Enrichment:
     @property
     def signals(self) -> list[str]:
         return [*self.contacts.as_signals(), *([self.logo.signal] if self.logo else [])]
+
+    def release(self, stored: Iterable[ArchivedLike] = ()) -> Enrichment:
+        """This reading without its answers' bodies; `stored` says where they were archived.
+
+        Everything judgement needs (outcome, page, contacts, logo) stays; only the bytes go.
+        """
+        kept = tuple(Archived(item.sha256, item.capture_id) for item in stored)
+        return replace(self, responses=(), archived=(*self.archived, *kept))
+
+
+class ArchivedLike(Protocol):
+    """What the evidence archive returns for a stored answer (monitor.evidence.Stored has it)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def capture_id(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """An answer kept in the evidence archive rather than in memory: what a finding links to."""
+
+    sha256: str
+    capture_id: int
 
 
 async def enrich(
@@ -132,6 +173,8 @@ async def _fetch(client: HttpClient, url: str, platform: str, seed: Contacts) ->
         return without("failed", "unsafe_url")
     except ResponseTooLarge:
         return without("failed", "too_large")
+    except Stopped:
+        return without("failed", "stopped")
     except FetchTimeout as exc:
         log.warning("enrich_fetch_timeout", url=loggable(url), platform=platform, error=exc.message)
         return without("failed", "timeout")
@@ -241,3 +284,141 @@ async def _youtube_api(
         page=page,
         contacts=seed.merge(extract_all(page.texts())),
     )
+
+
+# --- many pages, a fixed number in memory ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageJob(Generic[K]):
+    """One page to read; `key` (a candidate, an identity...) comes back with its reading."""
+
+    key: K
+    url: str
+    platform: str
+    name: str | None = None
+    snippet: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How pages are read: the platforms' API settings, the brand's logos, secrets kept out of logs."""
+
+    youtube_api_key: str | None = None
+    youtube_api_url: str = DEFAULT_API_URL
+    tiktok_oembed_url: str = DEFAULT_TIKTOK_OEMBED_URL
+    logos: LogoBook | None = None
+    secrets: Sequence[str] = ()
+
+
+async def read_page(client: HttpClient, job: PageJob[K], options: ReadOptions) -> Enrichment:
+    """enrich() one page, then compare its profile image with the brand's logos; never raises.
+
+    Whatever a page holds, a broken extractor or parser must not end the scan: such a page is
+    recorded as not read (`failed`, read_error). Cancellation still propagates.
+    """
+    try:
+        result = await enrich(
+            client,
+            job.url,
+            job.platform,
+            name=job.name,
+            snippet=job.snippet,
+            youtube_api_key=options.youtube_api_key,
+            youtube_api_url=options.youtube_api_url,
+            tiktok_oembed_url=options.tiktok_oembed_url,
+        )
+    except Exception as exc:
+        from monitor.redact import scrub
+
+        log.warning(
+            "enrich_failed",
+            url=loggable(job.url),
+            error=type(exc).__name__,
+            detail=scrub(str(exc), options.secrets)[:200],
+        )
+        return Enrichment(url=job.url, platform=job.platform, outcome="failed", reason="read_error")
+    if options.logos:
+        result = await check_logo(client, options.logos, result)
+    return result
+
+
+async def check_logo(client: HttpClient, logos: LogoBook, result: Enrichment) -> Enrichment:
+    """Fetch the page's profile image (through the guard and robots.txt) and compare it with the logos."""
+    image_url = result.page.image_url if result.page is not None and result.outcome == "content" else None
+    if not image_url:
+        return result
+    try:
+        response = await client.get(image_url)
+    except MonitorError as exc:  # any refusal (robots, guard, size, stop): no logo signal
+        log.info("logo_image_unavailable", url=loggable(image_url), error=str(exc))
+        return result
+    if response.status != 200:
+        return result
+    match = await asyncio.to_thread(logos.match, response.body)  # decoding an image is CPU work
+    if match is None:
+        return result
+    log.info("official_logo_used", url=loggable(result.url), logo=match.logo, distance=match.distance)
+    return replace(result, logo=match, responses=(*result.responses, response))
+
+
+async def enrich_each(
+    client: HttpClient,
+    jobs: Iterable[PageJob[K]] | AsyncIterable[PageJob[K]],
+    options: ReadOptions,
+    *,
+    concurrency: int = READ_CONCURRENCY,
+    stop: threading.Event | None = None,
+) -> AsyncGenerator[tuple[PageJob[K], Enrichment], None]:
+    """Read every job's page, `concurrency` at a time, yielding each reading as soon as it is done.
+
+    Memory stays bounded whatever the number of jobs: a reader that finished waits until the
+    consumer has room, so at most 2 × concurrency + 1 readings (with their bodies) exist at once;
+    the consumer archives each and keeps only `release()`d copies. Jobs are pulled lazily, so an
+    async iterable can still be growing while pages are read. Once `stop` is set no new page is
+    started; closing the generator (aclosing) or cancelling its consumer cancels the readers.
+    """
+    width = max(1, concurrency)
+    done: asyncio.Queue[tuple[PageJob[K], Enrichment] | None] = asyncio.Queue(width)
+    source = _jobs(jobs)
+    pull = asyncio.Lock()  # an async generator cannot be advanced by two readers at once
+    failures: list[BaseException] = []
+
+    async def next_job() -> PageJob[K] | None:
+        async with pull:
+            if stop is not None and stop.is_set():
+                return None
+            return await anext(source, None)
+
+    async def reader() -> None:
+        while (job := await next_job()) is not None:
+            await done.put((job, await read_page(client, job, options)))
+
+    async def readers() -> None:
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing reader cancels the others
+                for _ in range(width):
+                    group.create_task(reader())
+        except Exception as exc:  # the jobs' own iterable broke: the consumer raises it
+            failures.append(exc)
+        await done.put(None)
+
+    running = asyncio.create_task(readers())
+    try:
+        while (item := await done.get()) is not None:
+            yield item
+        if failures:
+            raise failures[0]
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await source.aclose()
+
+
+async def _jobs(jobs: Iterable[PageJob[K]] | AsyncIterable[PageJob[K]]) -> AsyncGenerator[PageJob[K], None]:
+    if isinstance(jobs, AsyncIterable):
+        async for job in jobs:
+            yield job
+    else:
+        for job in jobs:
+            yield job

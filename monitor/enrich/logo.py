@@ -2,7 +2,8 @@
 
 Images come from the web and are untrusted: they are read only up to MAX_IMAGE_BYTES, their
 header is checked against MAX_PIXELS before any pixel is decoded (a small file can announce a
-huge canvas), and anything Pillow cannot read is simply "no image".
+huge canvas), and anything Pillow cannot read is simply "no image". Pillow is imported only when
+an image is hashed: a brand without logo files never loads it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PilImage
 
 MAX_IMAGE_BYTES = 2_000_000
 MAX_PIXELS = 16_000_000
@@ -47,6 +50,8 @@ def image_hash(body: bytes) -> int | None:
     """The perceptual hash of an image, or None when it is too large or not an image."""
     if not body or len(body) > MAX_IMAGE_BYTES:
         return None
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -67,8 +72,10 @@ def distance(first: int, second: int) -> int:
     return (first ^ second).bit_count()
 
 
-def phash(image: Image.Image) -> int:
+def phash(image: PilImage) -> int:
     """The 64-bit DCT perceptual hash of an image (the same construction as imagehash.phash)."""
+    from PIL import Image
+
     grey = image.convert("L").resize((SAMPLE, SAMPLE), Image.Resampling.LANCZOS)
     pixels = list(grey.tobytes())  # mode "L": one byte per pixel
     rows = [pixels[start : start + SAMPLE] for start in range(0, SAMPLE * SAMPLE, SAMPLE)]
@@ -91,8 +98,10 @@ def _cosines() -> tuple[tuple[float, ...], ...]:
     )
 
 
-def _flatten(image: Image.Image) -> Image.Image:
+def _flatten(image: PilImage) -> PilImage:
     """Transparent logos on white, as they are shown."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

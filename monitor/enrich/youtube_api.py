@@ -64,37 +64,6 @@ def parse_channels(data: Any) -> list[PageInfo]:
     return list(found.values())
 
 
-async def search_channels(
-    client: HttpClient,
-    query: str,
-    *,
-    api_key: str,
-    api_url: str = DEFAULT_API_URL,
-    max_results: int = 25,
-    region: str = "VN",
-    language: str = "vi",
-) -> list[PageInfo]:
-    """Channels whose name or description match `query` (search.list, type=channel).
-
-    Raises BlockedError (quota, bad key: 403) or HTTPStatusError, ParseError on a bad answer.
-    """
-    response = await client.get(
-        f"{api_url.rstrip('/')}/search",
-        params={
-            "part": "snippet",
-            "type": "channel",
-            "q": query,
-            "maxResults": str(max(1, min(max_results, MAX_RESULTS))),
-            "regionCode": region,
-            "relevanceLanguage": language,
-            "key": api_key,
-        },
-        robots=False,
-    )
-    response.raise_for_status()
-    return parse_channels(response.json())
-
-
 async def channel_metadata(
     client: HttpClient, url: str, *, api_key: str, api_url: str = DEFAULT_API_URL
 ) -> PageInfo | None:

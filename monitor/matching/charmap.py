@@ -13,8 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from confusable_homoglyphs.utils import load as _load_confusables  # type: ignore[import-untyped]
-
 # Vietnamese vowels and their tone marks; every precomposed letter built from them stays as is.
 _VN_BASES = "aăâeêioôơuưy"
 _VN_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
@@ -162,7 +160,10 @@ def _confusables(named: dict[int, str], keep: frozenset[str]) -> dict[int, str]:
     the source of a line has exactly one entry (its prototype), so single-entry characters
     are read as source -> prototype.
     """
-    data: dict[str, list[dict[str, str]]] = _load_confusables("confusables.json")
+    # Imported here: the package pulls in urllib.request, which names without look-alikes never need.
+    from confusable_homoglyphs.utils import load as load_confusables  # type: ignore[import-untyped]
+
+    data: dict[str, list[dict[str, str]]] = load_confusables("confusables.json")
     forward = {key: entries[0]["c"] for key, entries in data.items() if len(entries) == 1}
     mapped: dict[int, str] = {}
     for key, target in forward.items():

@@ -35,6 +35,8 @@ class Lexicon:
     service: tuple[str, ...]
     filler: tuple[str, ...]
     headline: tuple[str, ...]
+    headline_strong: tuple[str, ...]
+    staff: tuple[str, ...]
     third_party: dict[str, tuple[str, ...]]
 
 
@@ -72,5 +74,7 @@ def lexicon() -> Lexicon:
         service=_strings(data, "service", "words"),
         filler=_strings(data, "filler", "words"),
         headline=_strings(data, "headline", "words"),
+        headline_strong=_strings(data, "headline", "strong"),
+        staff=_strings(data, "staff", "words"),
         third_party=third,
     )

@@ -13,6 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.diff import Verdict
+from monitor.matching.identity import find_claim, is_source, names_who
+from monitor.matching.inert import Words, stem_of
+from monitor.matching.limits import caps as limits
+from monitor.matching.limits import labels as _labels
 from monitor.matching.normalize import (
     BIDI,
     DECORATED,
@@ -25,10 +30,12 @@ from monitor.matching.normalize import (
     SPACED,
     Normalized,
 )
+from monitor.matching.prepare import agrees, percent_decode
 from monitor.matching.profile import (
     BRAND_KINDS,
     CLAIM,
     ELSEWHERE_KINDS,
+    FILLER,
     HEADLINE,
     LOCATION,
     NATIONAL,
@@ -36,6 +43,8 @@ from monitor.matching.profile import (
     OTHER_LOCATION,
     REGION,
     SCAM,
+    SERVICE,
+    STAFF,
     SUB_UNIT,
     THIRD_PARTY,
     BrandProfile,
@@ -43,17 +52,22 @@ from monitor.matching.profile import (
 )
 from monitor.matching.reasons import Reason
 from monitor.matching.spot import Span, TypoFinder, blocked_by, find
-from monitor.settings import Verdict
 
 _NOTHING = (Reason("no_brand_terms", "", 0),)
 IMPERSONATION_AT = 70
 SUSPECT_AT = 40
-_CACHE_LIMIT = 200_000
+# Whole names and judged token runs kept: enough for the repeats of a batch, little memory.
+_CACHE_LIMIT = 50_000
 _CONTEXT_CHARS = 2000
 
 # Points for what the name is made of ...
 ORG_EXACT, ORG_VARIANT = 35, 30
-LOCATION_EXACT, LOCATION_TYPO, SUB_UNIT_ALONE, REGION_ALONE, PLACE_EXTRA = 40, 30, 30, 35, 5
+LOCATION_EXACT, LOCATION_TYPO, SUB_UNIT_ALONE, REGION_ALONE, PLACE_EXTRA = 40, 35, 30, 35, 5
+# One of the brand's own former districts alone is as specific as its province; a place it
+# shares with a district elsewhere ("Tân Uyên", also in Lai Châu) is not.
+SUB_UNIT_OWN = 40
+# A staff title or affiliation ("nhân viên", "phó giám đốc") claims to speak for the office.
+STAFF_TITLE = 10
 BRAND_NAME = 5
 # ... for signals, which never decide alone ...
 SCAM_SPECIFIC, SCAM_GENERIC, SCAM_MORE, SCAM_MAX = 15, 10, 5, 25
@@ -71,15 +85,8 @@ TRICKS = {
     LEGACY: 0,
 }
 TRICKS_MAX = 25
-# ... and the most a name may score when something is missing or points elsewhere.
-CAP_ELSEWHERE, CAP_ELSEWHERE_WITH_OURS = 10, 60
-CAP_THIRD_PARTY, CAP_THIRD_PARTY_NO_PLACE = 55, 30
-# Pages of bodies that never sell services around the office (news, hospitals, police, banks,
-# insurers, schools) stay clear; law and accounting firms, agents and shops stay reviewable.
-CAP_PUBLIC_BODY = 35
-_PUBLIC_BODIES = frozenset({"newspaper", "health", "government", "education", "bank", "insurer"})
-CAP_DESCRIPTIVE, CAP_NO_LOCATION = 60, 60
-CAP_PLACE_ONLY, CAP_PLACE_AND_SCAM, CAP_UNIT_ONLY, CAP_NOTHING = 30, 45, 20, 15
+# Words that may stand between the office and its place in a name ("BHXH tỉnh", "cơ sở").
+_BRIDGE_WORDS = frozenset({FILLER, SERVICE})
 
 
 def verdict_for(score: int) -> Verdict:
@@ -108,11 +115,6 @@ class MatchResult:
         }
 
 
-def _labels(spans: Iterable[Span]) -> str:
-    labels = [span.term.label for span in spans]
-    return labels[0] if len(labels) == 1 else ", ".join(dict.fromkeys(labels))
-
-
 class Matcher:
     """Scores names against one brand profile; keeps caches, so reuse one per brand."""
 
@@ -120,6 +122,7 @@ class Matcher:
         self.profile = profile
         self.normalizer = profile.normalizer
         self._typos = TypoFinder(profile)
+        self._words = Words(profile, self.normalizer, self._typos)
         self._cache: dict[str, MatchResult] = {}
         # Names that normalise alike ("BHXH Bình Dương", "bhxh  BÌNH DƯƠNG!") are judged once.
         self._judged: dict[tuple[object, ...], MatchResult] = {}
@@ -156,19 +159,45 @@ class Matcher:
     def _plain(self, name: str) -> MatchResult:
         """A name alone, through the caches: names that normalise alike are judged once."""
         name = name if isinstance(name, str) else str(name)
-        norm = self.normalizer.normalize(name)
+        if name[-3:].isdigit():
+            stem = stem_of(name)
+            if stem is not name:
+                # A counter or year at the end says nothing: the name without it is judged (once).
+                return self._cache.get(stem) or self._plain(stem)
+        words = self._words
+        norm: Normalized | None = None
+        if words.fits(name):
+            folded = words.inert(name)
+            if folded is None:
+                read = words.read(name)
+                if read is not None:
+                    norm = read[0]
+                    if read[1]:
+                        folded = " ".join(norm.tokens)
+            if folded is not None:
+                result = MatchResult(0, "clear", _NOTHING, folded)
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[name] = result
+                return result
+        if norm is None:
+            norm = self.normalizer.normalize(name)
         allowed = self.profile.allowlisted(_as_domain(name), None) if "." in name else None
         if allowed:
             result = MatchResult(0, "clear", (Reason("allowlisted", allowed, 0),), norm.folded)
         else:
             tricks = tuple(sorted(norm.tricks.items())) if norm.tricks else ()
-            key = (norm.tokens, tricks, norm.phones, norm.claim_symbols)
+            # Phone numbers weigh by kind, not by number: names alike but for the number are
+            # judged once, and the number is written into the reasons of each.
+            hotlines = self.profile.hotlines
+            phones = tuple(sorted({ph in hotlines for ph in norm.phones})) if norm.phones else ()
+            key = (norm.tokens, norm.breaks, norm.marks, tricks, phones, norm.claim_symbols)
             judged = self._judged.get(key)
             if judged is None:
                 if len(self._judged) >= _CACHE_LIMIT:
                     self._judged.clear()
                 judged = self._judged[key] = self._judge(norm, "", None, ())
-            result = judged
+            result = _with_phones(judged, norm.phones, hotlines) if norm.phones else judged
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[name] = result
@@ -189,8 +218,8 @@ class Matcher:
         self, norm: Normalized, context: str, identity: str | None, signals: Sequence[str]
     ) -> MatchResult:
         p = self.profile
-        tokens = norm.tokens
-        own = find(tokens, p.brand_keys, p.brand_prefixes) if tokens else []
+        tokens, breaks, marks = norm.tokens, norm.breaks, norm.marks
+        own = find(tokens, p.brand_keys, p.brand_prefixes, None, breaks) if tokens else []
         starts = self._typos.starts(tokens)
         if not own and not starts:
             return self._nothing(norm)
@@ -198,8 +227,18 @@ class Matcher:
         typos = self._typos.find(tokens, starts, taken) if starts else []
         if not own and not typos:
             return self._nothing(norm)
-        brand = own + find(tokens, p.place_keys, p.place_prefixes, taken)
-        words = find(tokens, p.word_keys, p.word_prefixes)
+        # Negative evidence must be written as the text writes it: its diacritics agree, and no
+        # token of it comes from a digit or look-alike fold.
+        brand = own + [
+            s
+            for s in find(tokens, p.place_keys, p.place_prefixes, taken, breaks)
+            if agrees(s.term.marks, marks, s.start, s.end)
+        ]
+        words = [
+            s
+            for s in find(tokens, p.word_keys, p.word_prefixes, None, breaks)
+            if s.term.kind not in (THIRD_PARTY, HEADLINE) or agrees(s.term.marks, marks, s.start, s.end)
+        ]
         if typos:
             # A misspelling may not take the words of a place elsewhere or of another body.
             typos = self._typos.find(tokens, starts, blocked_by(brand, words))
@@ -226,6 +265,17 @@ class Matcher:
             return self._nothing(norm)
         spans = brand + typos
         reasons: list[Reason] = []
+        own_units = [s for s in units if s.term.label not in p.shared_places]
+        # The office the brand's office now belongs to ("BHXH TP.HCM - cơ sở Bình Dương").
+        parents = [s for s in brand if s.term.kind == OTHER_LOCATION and s.term.label in p.parents]
+        parents = parents if ours else []
+        bridge = {
+            i
+            for s in (*spans, *words)
+            if s.term.kind in BRAND_KINDS or s.term.kind in _BRIDGE_WORDS or s in parents
+            for i in range(s.start, s.end)
+        }
+        claim = find_claim(org, (*loc, *region, *own_units), breaks, bridge)
 
         if org:
             exact = [s for s in org if not s.typo]
@@ -242,15 +292,25 @@ class Matcher:
                 seen = ", ".join(f"“{s.seen}” ≈ {s.term.label}" for s in loc)
                 reasons.append(Reason("location_typo", seen, LOCATION_TYPO))
         if units:
-            reasons.append(Reason("sub_unit_match", _labels(units), PLACE_EXTRA if loc else SUB_UNIT_ALONE))
+            alone = SUB_UNIT_OWN if own_units else SUB_UNIT_ALONE
+            reasons.append(Reason("sub_unit_match", _labels(units), PLACE_EXTRA if loc else alone))
         if region:
             reasons.append(Reason("region_match", _labels(region), PLACE_EXTRA if loc else REGION_ALONE))
         if org and ours and p.content(tokens) in p.brand_names:
             reasons.append(Reason("brand_name", p.name, BRAND_NAME))
+        if parents:
+            reasons.append(Reason("parent_office", _labels(parents), 0))
+        staff = [s for s in words if s.term.kind == STAFF]
+        if staff and org:
+            reasons.append(Reason("staff_title", _labels(staff), STAFF_TITLE))
 
         covered = {i for s in spans for i in range(s.start, s.end)}
         third = [
-            s for s in words if s.term.kind == THIRD_PARTY and not covered.issuperset(range(s.start, s.end))
+            s
+            for s in words
+            if s.term.kind == THIRD_PARTY
+            and not covered.issuperset(range(s.start, s.end))
+            and (names_who(s, claim) or is_source(s, tokens, breaks, p.filler_tokens))
         ]
         scams = [s for s in words if s.term.kind == SCAM]
         specific = any(s.term.category == "specific" for s in scams)
@@ -258,8 +318,27 @@ class Matcher:
         reasons.extend(self._tricks(norm, related=True))
         reasons.extend(self._extra(context, identity, signals, org_and_place=bool(org) and ours))
 
-        caps = self._caps(
-            norm, spans, words, third, away, org=bool(org), loc=bool(loc), ours=ours, specific=specific
+        elsewhere = [
+            s
+            for s in spans
+            if s.term.kind in ELSEWHERE_KINDS
+            and not (ours and s.term.kind == NATIONAL)
+            and s not in parents
+            and names_who(s, claim)
+        ] + away
+        caps = limits(
+            self.profile,
+            norm,
+            spans,
+            words,
+            third,
+            elsewhere,
+            claim,
+            bridge,
+            org=bool(org),
+            loc=bool(loc),
+            ours=ours,
+            specific=specific,
         )
         raw = sum(r.weight for r in reasons)
         score = max(0, min(100, raw))
@@ -349,62 +428,22 @@ class Matcher:
             seen.append(_labels(s for s in brand if s.term.kind in (ORG, LOCATION)))
         return seen
 
-    def _caps(
-        self,
-        norm: Normalized,
-        spans: list[Span],
-        words: list[Span],
-        third: list[Span],
-        away: list[Span],
-        *,
-        org: bool,
-        loc: bool,
-        ours: bool,
-        specific: bool,
-    ) -> list[tuple[int, str, str]]:
-        """The limits a name's make-up puts on its score, with the reason for each."""
-        caps: list[tuple[int, str, str]] = []
-        tokens = norm.tokens
-        elsewhere = [
-            s for s in spans if s.term.kind in ELSEWHERE_KINDS and not (ours and s.term.kind == NATIONAL)
-        ] + away
-        if elsewhere:
-            caps.append(
-                (CAP_ELSEWHERE_WITH_OURS if ours else CAP_ELSEWHERE, "other_location", _labels(elsewhere))
-            )
-        if third:
-            cap = CAP_THIRD_PARTY if ours else CAP_THIRD_PARTY_NO_PLACE
-            if any(s.term.category in _PUBLIC_BODIES for s in third):
-                cap = min(cap, CAP_PUBLIC_BODY)
-            caps.append((cap, "third_party", _labels(third)))
-        brand_tokens = sum(s.end - s.start for s in spans if s.term.kind in BRAND_KINDS)
-        explained = {i for s in (*spans, *words) if s.term.kind != HEADLINE for i in range(s.start, s.end)}
-        unexplained = [
-            t for i, t in enumerate(tokens) if i not in explained and not t.isdigit() and len(t) > 1
-        ]
-        # A headline word outside the names of places and bodies ("đẩy mạnh", "khuyến cáo") makes
-        # a sentence about the office; so do many words that are neither brand nor signal.
-        headline = [s for s in words if s.term.kind == HEADLINE and s.start not in explained]
-        if headline or (len(unexplained) >= 3 and len(unexplained) * 2 >= brand_tokens):
-            caps.append((CAP_DESCRIPTIVE, "descriptive_text", " ".join(unexplained[:8])))
-        if not org:
-            if loc:
-                caps.append((CAP_PLACE_AND_SCAM if specific else CAP_PLACE_ONLY, "no_organization", ""))
-            elif ours:
-                caps.append((CAP_UNIT_ONLY, "no_organization", ""))
-            else:
-                caps.append((CAP_NOTHING, "no_brand_terms", ""))
-        elif not ours:
-            caps.append((CAP_NO_LOCATION, "no_location", ""))
-        legit = self.profile.legitimate_names.get(self.profile.content(tokens))
-        if legit:
-            caps.append((0, "legitimate_name", legit))
-        return caps
+
+def _with_phones(judged: MatchResult, phones: tuple[str, ...], hotlines: frozenset[str]) -> MatchResult:
+    """A judgement of a name alike but for its phone numbers, with this name's numbers."""
+    seen = {
+        "official_hotline": ", ".join(ph for ph in phones if ph in hotlines),
+        "phone_number": ", ".join(ph for ph in phones if ph not in hotlines),
+    }
+    reasons = tuple(Reason(r.code, seen[r.code], r.weight) if r.code in seen else r for r in judged.reasons)
+    if reasons == judged.reasons:
+        return judged
+    return MatchResult(judged.score, judged.verdict, reasons, judged.normalized)
 
 
 def _as_domain(name: str) -> str | None:
     """A name that is itself a domain or URL, for the allowlist check."""
-    text = name.strip()
+    text = percent_decode(name.strip()) if "%" in name else name.strip()
     if not text or " " in text or "." not in text or len(text) > 300:
         return None
     host = host_of(text)

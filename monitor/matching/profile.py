@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from monitor.matching.lexicon import lexicon
-from monitor.matching.normalize import Normalizer, is_syllable
+from monitor.matching.normalize import Normalized, Normalizer, is_syllable
 from monitor.settings import BrandSettings
 
 # Kinds of term, in order of precedence when two terms fold to the same key.
@@ -22,6 +23,7 @@ OTHER_LOCATION = "other_location"
 THIRD_PARTY = "third_party"
 SCAM = "scam"
 CLAIM = "claim"
+STAFF = "staff"
 SERVICE = "service"
 HEADLINE = "headline"
 FILLER = "filler"
@@ -51,9 +53,23 @@ def _roman_value(text: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=20_000)
+def _term(text: str) -> Normalized:
+    """A term as written in config or data, read once (compiling a brand reads each often)."""
+    return _plain.normalize(text)
+
+
 def tokens_of(text: str) -> tuple[str, ...]:
     """Folded tokens of a term as written in config or data."""
-    return _plain.normalize(text).tokens
+    return _term(text).tokens
+
+
+def marks_of(text: str) -> tuple[str, ...]:
+    """Per folded token of a term, the syllable as written with its diacritics."""
+    norm = _term(text)
+    if len(norm.marks) != len(norm.tokens):
+        return ()
+    return tuple(mark or token for mark, token in zip(norm.marks, norm.tokens, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +80,9 @@ class Term:
     label: str  # as written in config or data, with diacritics
     tokens: tuple[str, ...]
     category: str = ""  # third-party category; "specific"/"generic" for scam phrases
+    # Per token, the syllable as written with its diacritics, for the agreement checks of
+    # negative evidence (see `prepare.agrees`); empty when unknown.
+    marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +121,9 @@ class BrandProfile:
     # The brand's places that are also the names of districts elsewhere: label -> those provinces
     # ("Tân Uyên" is a town of Bình Dương and a district of Lai Châu).
     shared_places: dict[str, frozenset[str]]
+    # Places whose office the brand's office belongs to ("Hồ Chí Minh" once Bình Dương merged
+    # into it): "BHXH TP.HCM - cơ sở Bình Dương" names the brand, not another place.
+    parents: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, brand: BrandSettings) -> BrandProfile:
@@ -159,22 +181,25 @@ class _Builder:
         self.brand_keys: dict[str, Term] = {}
         self.word_keys: dict[str, Term] = {}
         self.shared: dict[str, set[str]] = {}
+        self.alias_labels: dict[str, list[str]] = {}
 
     def _add(
         self, table: dict[str, Term], kind: str, label: str, category: str = "", spelled: str | None = None
     ) -> None:
         """Key a term by its glued folded tokens (`spelled` when the key text differs from the label)."""
-        tokens = tokens_of(spelled if spelled is not None else label)
+        text = spelled if spelled is not None else label
+        tokens = tokens_of(text)
         if not tokens:
             return
         key = "".join(tokens)
-        table.setdefault(key, Term(kind, label, tokens, category))
+        marks = marks_of(text)
+        table.setdefault(key, Term(kind, label, tokens, category, marks))
         if "đ" in key:
             plain = key.replace("đ", "d")
             # An ASCII spelling of a place elsewhere must not take a key of the brand ("BĐ" vs "BD").
             if plain not in self.brand_keys or self.brand_keys[plain].kind not in BRAND_KINDS:
                 table.setdefault(
-                    plain, Term(kind, label, tuple(t.replace("đ", "d") for t in tokens), category)
+                    plain, Term(kind, label, tuple(t.replace("đ", "d") for t in tokens), category, marks)
                 )
 
     def build(self) -> BrandProfile:
@@ -210,6 +235,10 @@ class _Builder:
                 self._add(words, THIRD_PARTY, f"Báo {unit.name}", "newspaper")
         for label in lex.claims:
             self._add(words, CLAIM, label)
+        for label in lex.staff:
+            self._add(words, STAFF, label)
+        for label in lex.headline_strong:
+            self._add(words, HEADLINE, label, "strong")
         for label in lex.headline:
             self._add(words, HEADLINE, label)
         for label in lex.service:
@@ -271,6 +300,7 @@ class _Builder:
                     self._add(table, own.kind, label, spelled=alias)
                 else:
                     self._add(table, OTHER_LOCATION, label, province_of.get(key, place), spelled=alias)
+                    self.alias_labels.setdefault(place, []).append(label)
 
     def _profile(self) -> BrandProfile:
         brand = self.brand
@@ -285,6 +315,11 @@ class _Builder:
             | frozenset(k for k in self.word_keys if len(k) >= 4)
         )
         compounds = {k: t.tokens for table in (self.brand_keys, self.word_keys) for k, t in table.items()}
+        # The words of regions, so that glued names reach them ("bhxhkhuvuc4").
+        regions = {"".join(tokens_of(w)): tokens_of(w) for w in lexicon().region_words}
+        regions = {k: v for k, v in regions.items() if len(k) >= 4 and k.isalpha()}
+        compounds.update({k: v for k, v in regions.items() if k not in compounds})
+        vocabulary |= frozenset(regions) | frozenset(t for v in regions.values() for t in v)
         # Keys searched inside glued tokens: the brand's names and places, the regions, and the
         # offers and claims fake handles are glued from ("bhxhbdcskh", "hotrobhxhkhuvuciv").
         splitters = frozenset(
@@ -293,7 +328,7 @@ class _Builder:
             if t.kind in (ORG, LOCATION, SUB_UNIT, REGION, OTHER_REGION, SCAM, CLAIM)
             and len(k) >= 4
             and k.isalpha()
-        )
+        ) | frozenset(regions)
         fuzzy = self._fuzzy()
         brand_tokens = {
             t for term in self.brand_keys.values() if term.kind in BRAND_KINDS for t in term.tokens
@@ -332,7 +367,23 @@ class _Builder:
             owns_social_accounts=brand.owns_social_accounts,
             filler_tokens=filler,
             shared_places={label: frozenset(names) for label, names in self.shared.items()},
+            parents=self._parents(),
         )
+
+    def _parents(self) -> frozenset[str]:
+        """Labels of the provinces named, beside the brand's organisation, in the names of
+        legitimate bodies, and of their short names."""
+        orgs = [t.tokens for t in self.brand_keys.values() if t.kind == ORG]
+        found: set[str] = set()
+        for body in self.brand.legitimate:
+            tokens = tokens_of(body.name)
+            if not any(_within(org, tokens) for org in orgs):
+                continue
+            for unit in lexicon().units:
+                if unit.kind == "province" and _within(tokens_of(unit.name), tokens):
+                    found.add(unit.name)
+                    found.update(self.alias_labels.get(unit.name, ()))
+        return frozenset(found)
 
     def _fuzzy(self) -> tuple[FuzzyTarget, ...]:
         """Brand terms also recognised misspelt: whole words get two edits, abbreviations one."""
@@ -345,6 +396,12 @@ class _Builder:
             elif 4 <= len(key) <= 5 and len(term.tokens) == 1:
                 targets.append(FuzzyTarget(term.kind, term.label, key, 1, 1, 1))
         return tuple(targets)
+
+
+def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether `part` is a run of `whole`."""
+    n = len(part)
+    return any(whole[i : i + n] == part for i in range(len(whole) - n + 1)) if n else False
 
 
 def _prefixes(table: dict[str, Term]) -> frozenset[str]:

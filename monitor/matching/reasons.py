@@ -54,6 +54,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Tên có khu vực của cơ quan: {detail}",
         "The name contains the office's region: {detail}",
     ),
+    "parent_office": (
+        "Tên có tên cơ quan cấp trên mà cơ quan nay trực thuộc: {detail}",
+        "The name contains the parent office the office now belongs to: {detail}",
+    ),
+    "staff_title": (
+        "Tên tự xưng là cán bộ, nhân viên của cơ quan: {detail}",
+        "The name claims to be the office's staff: {detail}",
+    ),
     "brand_name": (
         "Tên trùng với tên gọi của cơ quan: {detail}",
         "The name is one of the office's own names: {detail}",

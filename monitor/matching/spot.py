@@ -34,26 +34,34 @@ def find(
     keys: dict[str, Term],
     prefixes: frozenset[str],
     taken: set[int] | None = None,
+    breaks: tuple[int, ...] = (),
 ) -> list[Span]:
     """Non-overlapping terms, scanning left to right and taking the longest key at each place;
-    positions in `taken` are left alone.
+    positions in `taken` are left alone and no term runs over a break (a separator).
 
     Keys are glued folded tokens, so "B H X H", "BH XH" and "BHXH" all reach the key "bhxh".
     """
     spans: list[Span] = []
     n = len(tokens)
     limits: list[int] = []
-    if taken:
-        # limits[i]: the first taken position at or after i, where a term starting at i must end.
+    bounded = bool(taken or breaks)
+    if bounded:
+        # limits[i]: where a term starting at i must end, the first taken position or break after it.
         limits = [n] * (n + 1)
+        cuts = set(breaks)
         for k in range(n - 1, -1, -1):
-            limits[k] = k if k in taken else limits[k + 1]
+            if taken and k in taken:
+                limits[k] = k
+            elif k + 1 in cuts:
+                limits[k] = k + 1
+            else:
+                limits[k] = limits[k + 1]
     i = 0
     while i < n:
         if taken and i in taken:
             i += 1
             continue
-        limit = limits[i] if taken else n
+        limit = limits[i] if bounded else n
         acc = tokens[i]
         j = i + 1
         best = 0

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from monitor.net.proxy import ProxyRoutes, proxy_routes
 from monitor.net.response import Response, RobotsState
 from monitor.net.retry import REDIRECT_STATUSES
 from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache
+from monitor.net.stop import check, pause
 from monitor.net.transport import GuardedTransport, ProxiedTransport, plain_transport
 from monitor.net.urls import Endpoint, check_scheme, endpoint, loggable, origin, parse_url
 from monitor.settings import HttpSettings
@@ -96,9 +98,15 @@ class HttpClient:
         resolver: Resolver | None = None,
         cache: ValidatorCache | None = None,
         proxies: ProxyRoutes | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
-        """`proxies`: routes built by `from_settings` (the environment); default: `http.proxy` only."""
+        """`proxies`: routes built by `from_settings` (the environment); default: `http.proxy` only.
+
+        `stop`: once set, no request starts and retry or politeness waits end at once, raising
+        monitor.net.stop.Stopped (a FetchError); requests already on the wire finish or are cancelled.
+        """
         self._http = http
+        self.stop = stop
         self.proxies = proxies if proxies is not None else proxy_routes(http.proxy, {})
         agent = user_agent(http)
         self._trusted = {_trusted_endpoint(u) for u in trusted_urls if u}
@@ -108,6 +116,7 @@ class HttpClient:
             max_concurrency=http.max_concurrency,
             per_host_concurrency=http.per_host_concurrency,
             min_interval=http.per_host_min_interval,
+            stop=stop,
         )
         self._breaker = CircuitBreaker(http.breaker_threshold, http.breaker_cooldown)
         self._cache = cache if cache is not None else ValidatorCache()
@@ -138,6 +147,7 @@ class HttpClient:
             cache=self._cache,
             web=self._web,
             api=self._api,
+            stop=stop,
         )
 
     @classmethod
@@ -147,10 +157,11 @@ class HttpClient:
         *,
         trusted_urls: Iterable[str] = (),
         environ: Mapping[str, str] | None = None,
+        stop: threading.Event | None = None,
     ) -> HttpClient:
         """The client of a run: `http.proxy`, else the proxy variables of `environ` (os.environ)."""
         env = os.environ if environ is None else environ
-        return cls(http, trusted_urls=trusted_urls, proxies=proxy_routes(http.proxy, env))
+        return cls(http, trusted_urls=trusted_urls, proxies=proxy_routes(http.proxy, env), stop=stop)
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -166,6 +177,10 @@ class HttpClient:
     async def aclose(self) -> None:
         await self._web.aclose()
         await self._api.aclose()
+
+    async def wait(self, seconds: float) -> None:
+        """A caller's own back-off (crt.sh's): `seconds`, or Stopped as soon as the run stops."""
+        await pause(seconds, self.stop)
 
     def is_trusted(self, url: httpx.URL) -> bool:
         """True when url's scheme, host, port and path are those of a configured endpoint."""
@@ -194,6 +209,7 @@ class HttpClient:
         `conditional=True` (GET) sends If-None-Match / If-Modified-Since when an earlier answer
         of the same URL is still in memory; a 304 then comes back with that answer's body.
         """
+        check(self.stop, url)
         target = parse_url(url, params)
         hop = Hop(
             method=method.upper(),

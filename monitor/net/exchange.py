@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from monitor.net.retry import (
     backoff_delay,
     parse_retry_after,
 )
+from monitor.net.stop import check
 from monitor.net.transport import describe_failure
 from monitor.net.urls import loggable
 from monitor.settings import HttpSettings
@@ -65,8 +67,10 @@ class Exchanger:
         cache: ValidatorCache,
         web: httpx.AsyncClient,
         api: httpx.AsyncClient,
+        stop: threading.Event | None = None,
     ) -> None:
         self._http = http
+        self._stop = stop
         self._limiter = limiter
         self._breaker = breaker
         self._cache = cache
@@ -79,6 +83,7 @@ class Exchanger:
         shown = loggable(hop.url)
         attempt = 0
         while True:
+            check(self._stop, shown)  # a stopping run asks nothing more, not even a retry
             self._refuse_if_open(host, shown)
             last = attempt >= self._http.max_retries
             try:

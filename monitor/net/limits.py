@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+
+from monitor.net.stop import pause
 
 Clock = Callable[[], float]
 
@@ -60,8 +63,11 @@ class HostLimiter:
         per_host_concurrency: int,
         min_interval: float,
         clock: Clock = time.monotonic,
+        stop: threading.Event | None = None,
     ) -> None:
+        """`stop`: once set, a request waiting for its host's turn gives up (Stopped) at once."""
         self._overall = asyncio.Semaphore(max_concurrency)
+        self._stop = stop
         self._per_host = per_host_concurrency
         self._interval = min_interval
         self._clock = clock
@@ -110,7 +116,7 @@ class HostLimiter:
         while True:
             wait = state.wait(self._clock())
             if wait > 0:
-                await asyncio.sleep(wait)
+                await pause(wait, self._stop)
                 continue
             await self._overall.acquire()
             # A pause (Retry-After of another request) may have come in meanwhile.

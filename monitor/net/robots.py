@@ -19,6 +19,7 @@ from protego import Protego
 from monitor.errors import CircuitOpen, FetchError
 from monitor.log import get_logger
 from monitor.net.charset import decode
+from monitor.net.stop import Stopped
 from monitor.net.urls import Origin, loggable, origin
 
 log = get_logger(__name__)
@@ -112,8 +113,8 @@ class RobotsCache:
         now = self._clock()
         try:
             status, body = await self._fetch(robots_url)
-        except CircuitOpen:
-            raise  # not a verdict about robots.txt; ask again once the circuit closes
+        except (CircuitOpen, Stopped):
+            raise  # not a verdict about robots.txt; ask again once the circuit closes (or next run)
         except FetchError as exc:
             log.info("robots_unreachable", url=loggable(robots_url), error=type(exc).__name__)
             rules = RobotsRules(None, False, now + self._failure_ttl)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from monitor.diff import same_name
+from monitor.diff import SILENCING_TRIAGE, same_name
 from monitor.i18n import Language
+from monitor.notify.messages import ChatFacts, ChatMessage, chat_alert, console_link, facts_for
 from monitor.notify.render import display, json_safe, render
 from monitor.notify.texts import text
-from monitor.notify.views import make_item, platform_name
+from monitor.notify.views import make_item, platform_name, report_links
 from monitor.settings import BrandSettings
 from monitor.store.schema import Finding, Observation
+from monitor.store.views import FindingView
 
 AlertKind = Literal["new", "reappeared", "renamed", "escalated"]
-# An officer said "not a fake" (dismissed) or "ours" (official): silence until the name changes.
-SILENCING_TRIAGE = frozenset({"dismissed", "official"})
 SUBJECT_NAME_CHARS = 80
 
 
@@ -52,7 +52,7 @@ def alert_kind(
 
 @dataclass(frozen=True)
 class Alert:
-    """One alert ready for any channel: a JSON payload and an e-mail's subject and parts."""
+    """One alert ready for any channel: a JSON payload, an e-mail's subject and parts, a chat message."""
 
     key: str
     kind: AlertKind
@@ -61,6 +61,8 @@ class Alert:
     subject: str
     text: str
     html: str
+    chat: ChatMessage = field(default_factory=lambda: ChatMessage("", ""))
+    facts: ChatFacts | None = None
 
 
 class Channel(Protocol):
@@ -87,24 +89,22 @@ def _clean_json(value: Any) -> Any:
 
 
 def alert_payload(
-    kind: AlertKind, finding: Finding, observation: Observation, previous: Observation | None
+    kind: AlertKind,
+    finding: Finding,
+    observation: Observation,
+    previous: Observation | None,
+    *,
+    message: str = "",
+    link: str | None = None,
 ) -> dict[str, Any]:
-    """The webhook body: the event and the finding as this event saw it."""
+    """The webhook body: the event, a readable text, the finding's link, the finding as this event saw it."""
     payload: dict[str, Any] = _clean_json(
         {
             "event": observation.event,
             "alert": kind,
-            "finding": {
-                "id": finding.id,
-                "brand": finding.brand,
-                "platform": finding.platform,
-                "identity": finding.identity,
-                "url": observation.url,
-                "name": observation.name,
-                "score": observation.score,
-                "verdict": observation.verdict,
-                "reasons": list(observation.reasons or []),
-            },
+            "text": message,
+            "link": link or observation.url,
+            "finding": FindingView.of(finding).as_seen(observation).to_json(),
             "observed_at": observation.observed_at.isoformat(),
             "previous_name": previous.name if previous is not None and kind == "renamed" else None,
         }
@@ -122,9 +122,24 @@ def build_alert(
     brand: BrandSettings | None,
     zone_name: str,
     lang: Language,
+    public_url: str | None = None,
 ) -> Alert:
-    """The alert for one finding event, in `lang`."""
+    """The alert for one finding event, in `lang`; `public_url` is the web console's address, if any."""
     brand_name = display(brand.name if brand is not None else finding.brand, 80)
+    console = console_link(public_url, finding.id)
+    facts = facts_for(
+        kind,
+        brand.name if brand is not None else finding.brand,
+        platform_name(finding.platform, lang),
+        observation.name,
+        observation.url,
+        observation.reasons,
+        console=console,
+        report=report_links(finding.platform, lang),
+        previous_name=previous.name if previous is not None and kind == "renamed" else None,
+        lang=lang,
+    )
+    chat = chat_alert(facts, lang)
     item = make_item(finding, observation, zone_name=zone_name, lang=lang, previous=previous)
     subject = text(
         f"alert.subject.{kind}",
@@ -143,8 +158,10 @@ def build_alert(
         key=key,
         kind=kind,
         brand=finding.brand,
-        payload=alert_payload(kind, finding, observation, previous),
+        payload=alert_payload(kind, finding, observation, previous, message=chat.text, link=console),
         subject=subject,
         text=render("alert.txt", lang, **context),
         html=render("alert.html", lang, **context),
+        chat=chat,
+        facts=facts,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html as html_text
 import ssl
 from collections.abc import Mapping
 from email.header import Header
@@ -15,6 +16,7 @@ from monitor.errors import NotifyError
 from monitor.i18n import Language
 from monitor.log import get_logger, mask_text
 from monitor.notify.alerts import Alert
+from monitor.notify.messages import ChatMessage
 from monitor.notify.render import display
 from monitor.notify.texts import text
 from monitor.settings import EmailSettings
@@ -89,6 +91,11 @@ def stable_message_id(alert: Alert, sender: str | None) -> str:
 class EmailChannel:
     """Sends mails through the [email] SMTP server; one connection per message."""
 
+    key = "email"
+    # The digest goes by e-mail in full (monitor.digest), not as a chat summary.
+    summaries = False
+    per_minute: int | None = None
+
     def __init__(
         self, settings: EmailSettings, *, lang: Language = "vi", tls_context: ssl.SSLContext | None = None
     ) -> None:
@@ -106,6 +113,10 @@ class EmailChannel:
     @property
     def name(self) -> str:
         return "email"
+
+    @property
+    def label(self) -> str:
+        return "E-mail"
 
     @property
     def configured(self) -> bool:
@@ -144,6 +155,13 @@ class EmailChannel:
             message_id=stable_message_id(alert, self.settings.sender),
         )
         await self.send_message(message)
+
+    async def send_chat(self, message: ChatMessage, *, key: str) -> None:
+        """A short message as a mail: the title as subject, the text as body."""
+        body = html_text.escape(message.body).replace("\n", "<br>\n")
+        await self.send_message(
+            self.compose(message.title, message.body, f"<p>{body}</p>", headers={"X-Monitor-Key": key})
+        )
 
     async def send_message(self, message: EmailMessage) -> None:
         """Deliver one message; any failure becomes a one-line NotifyError in the channel's language."""

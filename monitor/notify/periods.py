@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.notify.outbox import OPEN, SENDING, claim, insert_once
-from monitor.store.schema import Notification
+from monitor.store.digests import DigestReads
+from monitor.store.outbox import SENDING, claim, insert_once
 
 
 def digest_key(brand: str, period_start: datetime) -> str:
@@ -29,22 +28,13 @@ class DigestSlot:
 
 def next_digest(session: Session, brand: str, first_scan: datetime | None) -> DigestSlot | None:
     """An unsent digest to retry (its period is extended to now), else the period after the last sent."""
-    unsent = session.scalars(
-        select(Notification)
-        .where(Notification.kind == "digest", Notification.brand == brand, Notification.status.in_(OPEN))
-        .order_by(Notification.period_start, Notification.id)
-        .limit(1)
-    ).first()
-    if unsent is not None and unsent.period_start is not None:
+    reads = DigestReads(session)
+    unsent = reads.unsent(brand)
+    if unsent is not None:
         return DigestSlot(unsent.period_start, unsent.id, unsent.status, unsent.attempts)
-    last_end = session.scalar(
-        select(func.max(Notification.period_end)).where(
-            Notification.kind == "digest", Notification.brand == brand, Notification.status == "sent"
-        )
-    )
+    last_end = reads.last_sent_end(brand)
     if last_end is not None:
-        # func.max skips the column type on some backends: normalise to aware UTC.
-        return DigestSlot(_aware(last_end))
+        return DigestSlot(last_end)
     return DigestSlot(first_scan) if first_scan is not None else None
 
 
@@ -86,8 +76,3 @@ def claim_digest(
             "created_at": now,
         },
     )
-
-
-def _aware(value: datetime | str) -> datetime:
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

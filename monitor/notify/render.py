@@ -1,19 +1,16 @@
-"""Rendering helpers: the Jinja2 environment, safe display text, links and local times."""
+"""Rendering helpers: the Jinja2 environment, safe display text and links."""
 
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from monitor.display import local_time as people_time
 from monitor.i18n import Language
-from monitor.notify.texts import ZONES, label, text
+from monitor.notify.texts import text
 
 # Names longer than this are cut in mails: a 10,000-character name only hides what matters.
 MAX_DISPLAY_CHARS = 200
@@ -60,26 +57,6 @@ def safe_href(url: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return url
-
-
-def zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def zone_label(name: str, lang: Language) -> str:
-    return label(ZONES, name, lang) if name in ZONES else name
-
-
-def local_time(moment: datetime | None, zone_name: str, lang: Language) -> str:
-    """A UTC moment as officers read it, in every language: dd/mm/yyyy HH:MM in the configured zone."""
-    return people_time(moment, zone_name, "—")
-
-
-def local_date(moment: datetime, zone_name: str, lang: Language) -> str:
-    return moment.astimezone(zone(zone_name)).strftime("%d/%m/%Y")
 
 
 @cache

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from monitor.diff import SILENCING_TRIAGE
 from monitor.i18n import Language
-from monitor.notify.alerts import SILENCING_TRIAGE
 from monitor.notify.texts import STEPS, label, text
 from monitor.notify.views import changed_fields
-from monitor.store.schema import Finding, Observation
+from monitor.store.schema import Observation
+from monitor.store.views import FindingView
 
 ENDED = frozenset({"gone", "taken_down"})
 
@@ -18,7 +19,7 @@ ENDED = frozenset({"gone", "taken_down"})
 class Story:
     """Everything the period did to one finding; the card shows `latest` and tells `steps`."""
 
-    finding: Finding
+    finding: FindingView
     latest: Observation
     # What the finding was before the period, or as it first appeared in it: change lines compare to it.
     baseline: Observation
@@ -49,7 +50,7 @@ def steps_of(events: Sequence[Observation], before: Observation | None) -> tuple
     return tuple(steps)
 
 
-def section_of(finding: Finding, events: Sequence[Observation], before: Observation | None) -> str | None:
+def section_of(finding: FindingView, events: Sequence[Observation], before: Observation | None) -> str | None:
     """Where the finding's card goes, by its latest state; None when the digest leaves it out.
 
     Ended beats everything (a fake found and taken down the same day is one "taken down" card);
@@ -76,7 +77,7 @@ def section_of(finding: Finding, events: Sequence[Observation], before: Observat
 
 
 def period_stories(
-    rows: Sequence[tuple[Observation, Finding]],
+    rows: Sequence[tuple[Observation, FindingView]],
     previous: Callable[[Observation], Observation | None],
 ) -> dict[str, list[Story]]:
     """The period's event rows (in id order) as stories by section, each section in order of last event.
@@ -84,7 +85,7 @@ def period_stories(
     `previous` gives the observation before a finding's first event of the period.
     """
     events: dict[int, list[Observation]] = {}
-    findings: dict[int, Finding] = {}
+    findings: dict[int, FindingView] = {}
     for observation, finding in rows:
         events.setdefault(finding.id, []).append(observation)
         findings[finding.id] = finding

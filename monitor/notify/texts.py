@@ -242,7 +242,7 @@ TRIAGE: dict[str, tuple[str, str]] = {
     "official": ("chính thức", "official"),
 }
 
-# Where a finding stands now (monitor.diff statuses).
+# Where a finding stands now (monitor.diff.Status).
 STATUSES: dict[str, tuple[str, str]] = {
     "active": ("đang hoạt động", "active"),
     "gone": ("không còn thấy", "gone"),
@@ -303,6 +303,10 @@ DAEMON_STATES: dict[str, tuple[str, str]] = {
     "heartbeat_lost": ("mất nhịp tim", "heartbeat lost"),
 }
 
+# monitor status: the jobs the daemon schedules.
+JOBS: dict[str, tuple[str, str]] = {"scan": ("quét", "scan"), "digest": ("bản tin", "digest")}
+
+# A source's run and a scan's run (monitor.diff.RunStatus).
 RUN_STATUS: dict[str, tuple[str, str]] = {
     "ok": ("bình thường", "ok"),
     "partial": ("một phần", "partial"),
@@ -336,6 +340,11 @@ def text(key: str, lang: Language, /, **values: Any) -> str:
     vi, en = TEXTS[key]
     template = en if lang == "en" else vi
     return template.format(**values) if values else template
+
+
+def zone_label(name: str, lang: Language) -> str:
+    """A time zone as people name it ("giờ Việt Nam"); other zones by their tz name."""
+    return label(ZONES, name, lang) if name in ZONES else name
 
 
 def label(table: dict[str, tuple[str, str]], key: str, lang: Language) -> str:

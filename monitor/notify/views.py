@@ -7,13 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monitor.diff import same_name
+from monitor.diff import RUN_FAILING, RUN_SUCCEEDED, same_name
+from monitor.display import NO_TIME, local_time
 from monitor.i18n import Language
 from monitor.log import get_logger
 from monitor.notes import note_text
-from monitor.notify.render import MAX_URL_DISPLAY_CHARS, display, local_time, safe_href
-from monitor.notify.texts import PLATFORMS, RUN_STATUS, SOURCES, TRIAGE, VERDICTS, label, text
+from monitor.notify.render import MAX_URL_DISPLAY_CHARS, display, safe_href
+from monitor.notify.texts import (
+    PAGE_STATES,
+    PLATFORMS,
+    RUN_STATUS,
+    SOURCES,
+    STATUSES,
+    TRIAGE,
+    VERDICTS,
+    label,
+    text,
+)
 from monitor.store.schema import Finding, Observation, SourceRun
+from monitor.store.views import FindingView
 
 log = get_logger(__name__)
 
@@ -28,10 +40,16 @@ REPORT_PAGES: dict[str, str] = {
     "telegram": "https://telegram.org/support",
     "web": "https://safebrowsing.google.com/safebrowsing/report_phish/",
 }
-FAILING = frozenset({"blocked", "failed"})
-# A run that brought results back, even if only some of its queries answered.
-SUCCEEDED = frozenset({"ok", "partial"})
 MAX_REASONS = 8
+# The words (notify.texts) each coded field of a FindingView is shown with.
+VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
+    "verdict": VERDICTS,
+    "status": STATUSES,
+    "triage": TRIAGE,
+    "platform": PLATFORMS,
+    "page_state": PAGE_STATES,
+}
+TIME_FIELDS = frozenset({"first_seen_at", "last_seen_at"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,20 @@ class SourceHealth:
     line: str
     healthy: bool
     error: str | None = None
+
+
+def finding_words(view: FindingView, field: str, lang: Language, zone: str) -> str:
+    """One field of a finding as people read it: words for codes, local time for moments.
+
+    Unsafe characters are left in: each surface escapes them its own way (terminal, CSV, HTML).
+    """
+    value = getattr(view, field)
+    if field in TIME_FIELDS:
+        return local_time(value, zone)
+    table = VOCABULARY.get(field)
+    if table is not None and isinstance(value, str):
+        return label(table, value, lang)
+    return "" if value is None else str(value)
 
 
 def platform_name(platform: str, lang: Language) -> str:
@@ -143,7 +175,7 @@ def change_lines(previous: Observation | None, current: Observation, lang: Langu
 
 
 def make_item(
-    finding: Finding,
+    finding: FindingView | Finding,
     observation: Observation | None,
     *,
     zone_name: str,
@@ -153,28 +185,27 @@ def make_item(
     now: datetime | None = None,
 ) -> Item:
     """An item from the event's snapshot (or the finding's current state without one)."""
-    name = observation.name if observation is not None else finding.name
-    url = observation.url if observation is not None else finding.url
-    reasons = observation.reasons if observation is not None else finding.reasons
+    view = finding if isinstance(finding, FindingView) else FindingView.of(finding)
+    shown = view.as_seen(observation) if observation is not None else view
     evidence = (observation.evidence_sha256 if observation is not None else None) or evidence
-    live_days = (now - finding.first_seen_at).days if now is not None else None
+    live_days = (now - view.first_seen_at).days if now is not None else None
     return Item(
-        finding_id=finding.id,
-        event=observation.event if observation is not None else finding.status,
-        platform=platform_name(finding.platform, lang),
-        name=display(name),
-        url=display(url, MAX_URL_DISPLAY_CHARS),
-        href=safe_href(url),
-        score=observation.score if observation is not None else finding.score,
-        verdict=label(VERDICTS, observation.verdict if observation is not None else finding.verdict, lang),
-        reasons=tuple(describe_reason(r, lang) for r in list(reasons or [])[:MAX_REASONS]),
-        first_seen=local_time(finding.first_seen_at, zone_name, lang),
-        observed=local_time(observation.observed_at if observation is not None else None, zone_name, lang),
+        finding_id=view.id,
+        event=observation.event if observation is not None else view.status,
+        platform=platform_name(view.platform, lang),
+        name=display(shown.name),
+        url=display(shown.url, MAX_URL_DISPLAY_CHARS),
+        href=safe_href(shown.url),
+        score=shown.score,
+        verdict=label(VERDICTS, shown.verdict, lang),
+        reasons=tuple(describe_reason(r, lang) for r in shown.reasons[:MAX_REASONS]),
+        first_seen=local_time(view.first_seen_at, zone_name, NO_TIME),
+        observed=local_time(observation.observed_at if observation is not None else None, zone_name, NO_TIME),
         evidence=display(evidence, 64) if evidence else None,
-        triage=label(TRIAGE, finding.triage, lang),
+        triage=label(TRIAGE, view.triage, lang),
         notes=change_lines(previous, observation, lang) if observation is not None else (),
         live_days=live_days,
-        report=report_links(finding.platform, lang),
+        report=report_links(view.platform, lang),
     )
 
 
@@ -205,17 +236,17 @@ def source_health(
         last = source_runs[-1]
         streak: list[SourceRun] = []
         for run in reversed(before.get(key, []) + source_runs):
-            if run.status not in FAILING:
+            if run.status not in RUN_FAILING:
                 break
             streak.insert(0, run)
-        failed = [run for run in source_runs if run.status in FAILING]
-        succeeded = any(run.status in SUCCEEDED for run in source_runs)
+        failed = [run for run in source_runs if run.status in RUN_FAILING]
+        succeeded = any(run.status in RUN_SUCCEEDED for run in source_runs)
         failing = bool(failed) and (not succeeded or len(streak) >= failing_after)
         healthy = not failing and last.status not in ("partial", "running")
         if failing:
             worst = failed[-1]
             status = "blocked" if worst.status == "blocked" else "failed"
-            since = local_time((streak or failed)[0].started_at, zone_name, lang)
+            since = local_time((streak or failed)[0].started_at, zone_name, NO_TIME)
             line = text(
                 f"source.{status}",
                 lang,

@@ -1,4 +1,4 @@
-"""The webhook channel: one JSON POST per alert to the configured [alerts.webhook] URL."""
+"""The webhook channel: one JSON POST per alert (with a readable `text` and the finding's `link`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from monitor.errors import NotifyError
 from monitor.i18n import Language
 from monitor.log import get_logger, mask_text
 from monitor.notify.alerts import Alert
+from monitor.notify.messages import ChatMessage
 from monitor.notify.render import display
 from monitor.notify.texts import text
 from monitor.settings import WebhookSettings
@@ -18,6 +19,10 @@ log = get_logger(__name__)
 
 class WebhookChannel:
     """POSTs the alert payload; any answer but 2xx is a failure retried on the next run."""
+
+    key = "webhook"
+    summaries = True
+    per_minute: int | None = None
 
     def __init__(
         self,
@@ -47,18 +52,30 @@ class WebhookChannel:
     def name(self) -> str:
         return "webhook"
 
+    @property
+    def label(self) -> str:
+        return "Webhook"
+
     def destination(self) -> list[str]:
         # The URL may carry a token in its query: record it masked.
         return [mask_text(self.url)]
 
     async def send(self, alert: Alert) -> None:
+        await self.post(alert.payload, alert.key)
+
+    async def send_chat(self, message: ChatMessage, *, key: str) -> None:
+        """A message that is not one finding's alert (alerts combined, digest summary, test)."""
+        kind = key.partition(":")[0] or "message"
+        await self.post({"event": kind, "title": message.title, "text": message.text}, key)
+
+    async def post(self, payload: dict[str, object], key: str) -> None:
         # Bidi and other invisible characters of a hostile name go out as \uXXXX escapes.
-        body = json_text(alert.payload).encode("utf-8")
+        body = json_text(payload).encode("utf-8")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": self.user_agent,
             # Receivers can drop a repeat if our "sent" mark was lost after they got it.
-            "Idempotency-Key": alert.key,
+            "Idempotency-Key": key,
         }
         shown = mask_text(display(self.url, 200))
         try:
@@ -74,4 +91,4 @@ class WebhookChannel:
             ) from exc
         if not 200 <= response.status_code < 300:
             raise NotifyError(text("error.webhook_status", self.lang, url=shown, status=response.status_code))
-        log.info("webhook_sent", status=response.status_code, key=alert.key)
+        log.info("webhook_sent", status=response.status_code, key=key)

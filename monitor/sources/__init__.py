@@ -1,8 +1,12 @@
-"""Search sources, registered by the key of their `[sources.<key>]` config section."""
+"""Search engines, registered by the key of their `[sources.<key>]` config section.
+
+The scan reaches them through monitor.discover (one discoverer protocol for everything that
+yields candidates); this registry is what that discoverer runs.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from monitor.sources.base import Hit, Page, SearchSource, SourceResult, SourceStatus
 from monitor.sources.brave import BraveSource
@@ -10,11 +14,6 @@ from monitor.sources.duckduckgo import DuckDuckGoSource
 from monitor.sources.google_cse import GoogleCseSource
 from monitor.sources.searxng import SearxngSource
 from monitor.sources.youtube import YoutubeSource
-
-if TYPE_CHECKING:
-    from monitor.i18n import Language
-    from monitor.net.client import HttpClient
-    from monitor.settings import SourcesSettings
 
 SOURCES: dict[str, type[SearchSource[Any]]] = {
     "duckduckgo": DuckDuckGoSource,
@@ -24,12 +23,4 @@ SOURCES: dict[str, type[SearchSource[Any]]] = {
     "youtube": YoutubeSource,
 }
 
-
-def build_sources(
-    settings: SourcesSettings, client: HttpClient, *, lang: Language | None = None
-) -> list[SearchSource[Any]]:
-    """Every registered search source built from its settings (skipped ones included: they report it)."""
-    return [cls.from_settings(getattr(settings, key), client, lang=lang) for key, cls in SOURCES.items()]
-
-
-__all__ = ["SOURCES", "Hit", "Page", "SearchSource", "SourceResult", "SourceStatus", "build_sources"]
+__all__ = ["SOURCES", "Hit", "Page", "SearchSource", "SourceResult", "SourceStatus"]

@@ -6,26 +6,34 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, Generic, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Self, TypeVar
+from urllib.parse import urlsplit
 
-from monitor.candidates import Sighting, clean_text, keep_text
+from monitor.candidates import Sighting
+from monitor.diff import SourceStatus
 from monitor.errors import (
     BlockedError,
     FetchError,
     HTTPStatusError,
     ParseError,
-    ParseLimitExceeded,
     RobotsDisallowed,
     SourceError,
     UnsafeURLError,
 )
-from monitor.html_guard import parse_html
 from monitor.i18n import Language, tr
 from monitor.log import get_logger
 from monitor.queries import Query, plan
 from monitor.redact import scrub
 from monitor.settings import BrandSettings, SourceSettings
+from monitor.sources.hits import (
+    MAX_SNIPPET_CHARS,
+    Hit,
+    Page,
+    SourceResult,
+    error_detail,
+    make_hit,
+    plain_text,
+)
 
 if TYPE_CHECKING:
     # Annotations only: parsers and planning stay importable without the network stack.
@@ -33,82 +41,27 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-SourceStatus = Literal["ok", "partial", "blocked", "failed", "skipped"]
+# Engines import these from here: the results module holds them, this one the run loop.
+__all__ = [
+    "MAX_SNIPPET_CHARS",
+    "Hit",
+    "OnPage",
+    "Page",
+    "SearchSource",
+    "SourceResult",
+    "SourceStatus",
+    "error_detail",
+    "make_hit",
+    "plain_text",
+]
+
 S = TypeVar("S", bound=SourceSettings)
+# Called with the sightings of each answered page, as it arrives (the scan streams them on).
+OnPage = Callable[[list[Sighting]], Awaitable[None]]
 
 # After this many failures in a row the source stops for this run: the engine is down or the
 # configuration is wrong, and more requests would only add load.
 MAX_CONSECUTIVE_FAILURES = 3
-MAX_SNIPPET_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One result as an engine showed it."""
-
-    title: str
-    url: str
-    snippet: str
-
-
-@dataclass
-class Page:
-    """One answered request: its results, whether the engine has more, and any coverage gap."""
-
-    hits: list[Hit]
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    has_more: bool = False
-    # Set when the engine answered but could not search everything (SearXNG engines down).
-    coverage: str | None = None
-    coverage_blocked: bool = False
-
-
-@dataclass
-class SourceResult:
-    """What one source did in one run; `results` counts the sightings it returns."""
-
-    key: str
-    status: SourceStatus
-    requests: int = 0
-    results: int = 0
-    reason: str = ""
-    sightings: list[Sighting] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def plain_text(fragment: str, limit: int = MAX_SNIPPET_CHARS) -> str:
-    """Text of an HTML fragment (engines mark matches with <strong>/<b>), entities decoded."""
-    if "<" not in fragment and "&" not in fragment:
-        return clean_text(fragment, limit)
-    try:
-        tree = parse_html(fragment)
-    except ParseLimitExceeded:  # hostile markup in a snippet: dropped rather than parsed
-        return ""
-    return clean_text(tree.text(separator="", strip=False), limit)
-
-
-def make_hit(title: object, url: object, snippet: object) -> Hit | None:
-    """A Hit from loosely typed engine fields; None without an http(s) URL to follow."""
-    if not isinstance(url, str) or not url.strip().lower().startswith(("http://", "https://")):
-        return None
-    return Hit(
-        # Engines give titles as text (markup only in snippets): a "<" in a name is the name's own.
-        title=keep_text(title) if isinstance(title, str) else "",
-        url=url.strip(),
-        snippet=plain_text(snippet) if isinstance(snippet, str) else "",
-    )
-
-
-def error_detail(response: Response) -> str:
-    """The message of a JSON error body ({"error": {"detail"|"message": ...}}), else ""."""
-    try:
-        payload = response.json()
-    except ParseError:
-        return ""
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, dict):
-        error = error.get("detail") or error.get("message") or error.get("code")
-    return clean_text(error, 300) if isinstance(error, str) else ""
 
 
 @dataclass
@@ -162,6 +115,11 @@ class SearchSource(ABC, Generic[S]):
     def from_settings(cls, settings: S, client: HttpClient, *, lang: Language | None = None) -> Self:
         """Build the source from its `[sources.<key>]` settings and the shared HTTP client."""
         return cls(settings, client, lang=lang)
+
+    @classmethod
+    def endpoints(cls, settings: S) -> list[str]:
+        """Exact API URLs this source calls without robots.txt (an API with a key or contract)."""
+        return [settings.url] if settings.url else []
 
     @property
     def max_pages(self) -> int:
@@ -274,9 +232,10 @@ class SearchSource(ABC, Generic[S]):
             )
         )
 
-    async def run(self, queries: Sequence[Query]) -> SourceResult:
+    async def run(self, queries: Sequence[Query], on_page: OnPage | None = None) -> SourceResult:
         """Run the queries in order; network and parse problems become statuses, never exceptions.
 
+        `on_page` receives each answered page's sightings at once (they are in the result too).
         Later pages of a query are fetched only after its earlier page, in this run, said there
         is more. A block stops the run (more requests would deepen it); so do repeated failures.
         """
@@ -296,7 +255,10 @@ class SearchSource(ABC, Generic[S]):
         for query in todo:
             if query.page > 1 and not more.get(query.text, False):
                 continue
+            before = len(sightings)
             stop = await self._run_one(query, tally, sightings, seen, more)
+            if on_page is not None and len(sightings) > before:
+                await on_page(sightings[before:])
             if stop:
                 break
         return self._result(tally, sightings)
@@ -312,19 +274,16 @@ class SearchSource(ABC, Generic[S]):
         """Run one query into the tally; True when the source must stop."""
         try:
             page = await self.search(query)
-        except (BlockedError, RobotsDisallowed) as exc:
-            message = self.scrub(exc.message)
-            tally.blocked += 1
-            tally.note(message)
-            log.warning("search_source_blocked", source=self.key, reason=message)
-            return True
+        except RobotsDisallowed as exc:
+            # An unreachable robots.txt also forbids the page: then the host is down, not refusing.
+            unreachable = await self._robots_unreachable(exc.url)
+            if unreachable is not None:
+                return self._failed(tally, unreachable)
+            return self._blocked(tally, self._refusal(exc))
+        except BlockedError as exc:
+            return self._blocked(tally, exc.message)
         except (FetchError, ParseError, SourceError) as exc:
-            message = self.scrub(exc.message if isinstance(exc, FetchError) else str(exc))
-            tally.failed += 1
-            tally.consecutive_failures += 1
-            tally.note(message)
-            log.warning("search_query_failed", source=self.key, error=type(exc).__name__, reason=message)
-            return isinstance(exc, UnsafeURLError) or tally.consecutive_failures >= MAX_CONSECUTIVE_FAILURES
+            return self._failed(tally, exc)
         except Exception as exc:
             # A bug in one source must not end the scan: it shows as failed, with the traceback logged.
             tally.failed += 1
@@ -350,6 +309,49 @@ class SearchSource(ABC, Generic[S]):
         seen[query.text] = offset + len(page.hits)
         more[query.text] = page.has_more and bool(page.hits)
         return False
+
+    def _blocked(self, tally: _Tally, reason: str) -> bool:
+        message = self.scrub(reason)
+        tally.blocked += 1
+        tally.note(message)
+        log.warning("search_source_blocked", source=self.key, reason=message)
+        return True
+
+    def _failed(self, tally: _Tally, exc: FetchError | ParseError | SourceError) -> bool:
+        message = self.scrub(exc.message if isinstance(exc, FetchError) else str(exc))
+        tally.failed += 1
+        tally.consecutive_failures += 1
+        tally.note(message)
+        log.warning("search_query_failed", source=self.key, error=type(exc).__name__, reason=message)
+        return isinstance(exc, UnsafeURLError) or tally.consecutive_failures >= MAX_CONSECUTIVE_FAILURES
+
+    async def _robots_unreachable(self, url: str) -> FetchError | None:
+        """Why robots.txt could not be read (the host is down, or answers 5xx/429); None when it was."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        try:
+            response = await self.request("GET", robots_url, trusted=False, robots=False)
+        except FetchError as exc:
+            return exc
+        if response.status == 429 or response.status >= 500:
+            return HTTPStatusError(
+                robots_url,
+                response.status,
+                self.tr(
+                    f"robots.txt của {self.title} trả HTTP {response.status}",
+                    f"{self.title}'s robots.txt answered HTTP {response.status}",
+                ),
+            )
+        return None
+
+    def _refusal(self, exc: RobotsDisallowed) -> str:
+        return self.tr(
+            f"robots.txt của {self.title} không cho phép đọc {exc.url}: cần khóa API hoặc máy SearXNG riêng",
+            f"{self.title}'s robots.txt disallows {exc.url}: an API key or an own SearXNG is needed",
+        )
 
     def _result(self, tally: _Tally, sightings: list[Sighting]) -> SourceResult:
         status = tally.status(len(sightings))

@@ -129,6 +129,11 @@ class DuckDuckGoSource(SearchSource[DuckDuckGoSettings]):
         super().__init__(settings, client, **kwargs)
         self._next: dict[str, dict[str, str]] = {}
 
+    @classmethod
+    def endpoints(cls, settings: DuckDuckGoSettings) -> list[str]:
+        # A public web page, not an API: never trusted, it obeys robots.txt and the SSRF guard.
+        return []
+
     def start_run(self) -> None:
         # Paging tokens belong to one run.
         self._next.clear()

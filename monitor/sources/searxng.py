@@ -59,6 +59,11 @@ class SearxngSource(SearchSource[SearxngSettings]):
     key = "searxng"
     title = "SearXNG"
 
+    @classmethod
+    def endpoints(cls, settings: SearxngSettings) -> list[str]:
+        # The operator's own instance: its JSON API is theirs to call.
+        return [settings.url.rstrip("/") + "/search"] if settings.url else []
+
     @property
     def max_pages(self) -> int:
         return self.settings.max_pages

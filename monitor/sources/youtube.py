@@ -18,6 +18,10 @@ class YoutubeSource(SearchSource[YoutubeSettings]):
     key = "youtube"
     title = "YouTube Data API"
 
+    @classmethod
+    def endpoints(cls, settings: YoutubeSettings) -> list[str]:
+        return [settings.api_url.rstrip("/") + "/search"] if settings.api_url else []
+
     def missing(self) -> str | None:
         if reason := self.missing_key():
             return reason

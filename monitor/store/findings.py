@@ -77,13 +77,32 @@ def snapshot(finding: Finding) -> FindingData:
     )
 
 
+# Identities per query when a batch is read ahead (well under every driver's parameter limit).
+PRELOAD_CHUNK = 500
+
+
 class FindingRepository:
     """Reads and writes findings in the caller's session; never commits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Findings read ahead by preload(), for a batch of sightings in one unit of work.
+        self._loaded: dict[tuple[str, str], Finding] = {}
+
+    def preload(self, brand: str, identities: Sequence[str]) -> None:
+        """Read these findings in a few queries, so a batch of sightings does not ask one by one."""
+        wanted = list(dict.fromkeys(identities))
+        for start in range(0, len(wanted), PRELOAD_CHUNK):
+            chunk = wanted[start : start + PRELOAD_CHUNK]
+            rows = self.session.scalars(
+                select(Finding).where(Finding.brand == brand, Finding.identity.in_(chunk))
+            )
+            self._loaded.update({(brand, row.identity): row for row in rows})
 
     def get(self, brand: str, identity: str) -> Finding | None:
+        found = self._loaded.get((brand, identity))
+        if found is not None:
+            return found
         return self.session.scalars(
             select(Finding).where(Finding.brand == brand, Finding.identity == identity)
         ).one_or_none()

@@ -1,20 +1,42 @@
-"""One active scheduler per database: a lease row with heartbeat, plus an advisory lock on PostgreSQL."""
+"""One active scheduler per database: a lease row with heartbeat, plus an advisory lock on PostgreSQL.
+
+The container healthcheck (`monitor status --check`) reads the heartbeat every minute through
+read_heartbeat(): SQLAlchemy Core only, read-only, without the ORM models or Alembic, so that it
+starts in a fraction of a second. The lease itself (the daemon's side) uses the ORM.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, select, text, true, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    String,
+    column,
+    inspect,
+    select,
+    table,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from monitor.errors import DatabaseError
+import monitor
+from monitor.errors import DatabaseAccessError, DatabaseError
 from monitor.log import get_logger
-from monitor.store.db import session_factory, session_scope
-from monitor.store.schema import DaemonState, utcnow
+
+if TYPE_CHECKING:
+    from monitor.store.schema import DaemonState
 
 log = get_logger(__name__)
 
@@ -56,6 +78,8 @@ class Lease:
     """Acquire, renew and release the scheduler lease for `holder`."""
 
     def __init__(self, engine: Engine, holder: str, ttl: float) -> None:
+        from monitor.store.db import session_factory
+
         self.engine = engine
         self.holder = holder
         self.ttl = timedelta(seconds=ttl)
@@ -70,7 +94,7 @@ class Lease:
         """Take the lease if it is free, expired or ours; True when we hold it."""
         if self.uses_advisory_lock and not self._advisory_lock():
             return False
-        now = now or utcnow()
+        now = now or _now()
         # Holding the advisory lock proves any earlier holder is gone: no need to wait for expiry.
         if self._claim(now, force=self.uses_advisory_lock):
             log.info("lease_acquired", holder=self.holder)
@@ -80,7 +104,10 @@ class Lease:
 
     def renew(self, next_runs: dict[str, Any] | None = None, now: datetime | None = None) -> bool:
         """Heartbeat; False when the lease was lost (another daemon took over)."""
-        now = now or utcnow()
+        from monitor.store.db import session_scope
+        from monitor.store.schema import DaemonState
+
+        now = now or _now()
         values: dict[str, Any] = {"heartbeat_at": now, "expires_at": now + self.ttl, "state": "running"}
         if next_runs is not None:
             values["next_runs"] = next_runs
@@ -98,12 +125,15 @@ class Lease:
             return False
 
     def release(self) -> None:
+        from monitor.store.db import session_scope
+        from monitor.store.schema import DaemonState
+
         try:
             with session_scope(self._factory) as session:
                 session.execute(
                     update(DaemonState)
                     .where(DaemonState.name == LEASE_NAME, DaemonState.holder == self.holder)
-                    .values(state="stopped", expires_at=utcnow(), next_runs={})
+                    .values(state="stopped", expires_at=_now(), next_runs={})
                     .execution_options(synchronize_session=False)
                 )
         except (SQLAlchemyError, DatabaseError) as exc:
@@ -112,6 +142,9 @@ class Lease:
             self._advisory_unlock()
 
     def _claim(self, now: datetime, *, force: bool) -> bool:
+        from monitor.store.db import session_scope
+        from monitor.store.schema import DaemonState
+
         with session_scope(self._factory) as session:
             if session.get(DaemonState, LEASE_NAME) is None:
                 try:
@@ -167,5 +200,128 @@ class Lease:
 
 
 def read_state(engine: Engine) -> DaemonState | None:
+    from monitor.store.db import session_factory, session_scope
+    from monitor.store.schema import DaemonState
+
     with session_scope(session_factory(engine)) as session:
         return session.scalars(select(DaemonState).where(DaemonState.name == LEASE_NAME)).one_or_none()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the healthcheck's read ------------------------------------------------------------------------
+
+# The columns it reads, as Core constructs (monitor.store.schema.DaemonState and Alembic's table).
+_DAEMON = table(
+    "daemon_state",
+    column("name", String),
+    column("state", String),
+    column("heartbeat_at", DateTime(timezone=True)),
+)
+_VERSION = table("alembic_version", column("version_num", String))
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"](\w+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(None|['\"](\w+)['\"])\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The daemon row and the schema revisions, as the healthcheck reads them."""
+
+    state: str | None
+    heartbeat_at: datetime | None
+    revision: str | None  # the database's
+    head: str | None  # the newest this installation knows
+
+    def alive(self, lease_seconds: float, now: datetime | None = None) -> bool:
+        """Running, with a heartbeat younger than the lease."""
+        if self.state != "running" or self.heartbeat_at is None:
+            return False
+        return (now or _now()) - self.heartbeat_at < timedelta(seconds=lease_seconds)
+
+
+def read_heartbeat(url: str) -> Heartbeat:
+    """The heartbeat and revisions of the database at `url`, changing nothing.
+
+    No migration runs and no SQLite file or folder is created (DatabaseAccessError "missing"
+    when the file does not exist); connection failures leave as DatabaseAccessError too.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from monitor.locations import sqlite_file
+    from monitor.storage_errors import database_failure, database_where
+
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise DatabaseAccessError("missing", database_where(url), "no such file")
+    options: dict[str, Any] = {"connect_args": {"timeout": 30}} if path is not None else {}
+    engine = create_engine(url, poolclass=NullPool, **options)
+    try:
+        with engine.connect() as connection:
+            tables = inspect(connection)
+            revision = (
+                connection.scalar(select(_VERSION.c.version_num))
+                if tables.has_table("alembic_version")
+                else None
+            )
+            row = (
+                connection.execute(
+                    select(_DAEMON.c.state, _DAEMON.c.heartbeat_at).where(_DAEMON.c.name == LEASE_NAME)
+                ).one_or_none()
+                if tables.has_table("daemon_state")
+                else None
+            )
+    except DBAPIError as exc:
+        raise database_failure(exc, engine.url) from exc
+    finally:
+        engine.dispose()
+    beat = row[1] if row is not None else None
+    if beat is not None and beat.tzinfo is None:  # SQLite keeps no zone: stored as UTC
+        beat = beat.replace(tzinfo=UTC)
+    return Heartbeat(row[0] if row is not None else None, beat, revision, schema_head() or _alembic_head(url))
+
+
+def schema_head(folder: Path | None = None) -> str | None:
+    """The newest revision of the migration scripts, from their `revision` / `down_revision` lines.
+
+    Alembic would import every script (and itself) to learn this; a healthcheck reads the lines.
+    None when the scripts are not one straight chain (a merge, a branch): Alembic then decides.
+    """
+    folder = folder or _migrations()
+    if folder is None:
+        return None
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (folder / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        found, down = _REVISION.search(source), _DOWN.search(source)
+        if found is None:
+            continue
+        if down is None:
+            return None  # a tuple of parents (a merge) or a form this reader does not know
+        revisions.add(found.group(1))
+        if down.group(2):
+            parents.add(down.group(2))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _migrations() -> Path | None:
+    """The Alembic scripts: inside the installed package, or migrations/ of a source tree."""
+    package = Path(monitor.__file__).resolve().parent
+    for candidate in (package / "migrations", package.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    return None
+
+
+def _alembic_head(url: str) -> str | None:
+    from monitor.store.db import head_revision, make_engine
+
+    engine = make_engine(url)
+    try:
+        return head_revision(engine)
+    finally:
+        engine.dispose()

@@ -251,11 +251,6 @@ class ScanRepository:
     def first_started_at(self) -> datetime | None:
         return self.session.scalars(select(Scan.started_at).order_by(Scan.id).limit(1)).one_or_none()
 
-    def runs_since(self, since: datetime) -> Sequence[SourceRun]:
-        return self.session.scalars(
-            select(SourceRun).where(SourceRun.started_at >= since).order_by(SourceRun.id)
-        ).all()
-
     def health(self, window: int = 50) -> list[SourceHealth]:
         """Per brand × source: the latest run, the last good one, and the current failure streak."""
         runs = self.session.scalars(

@@ -210,7 +210,8 @@ class Notification(Base):
     # Unique business key, e.g. "alert:email:observation:42" or "digest:bhxh-binh-duong:<period end>".
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # alert | digest
-    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    # email | webhook | apprise:<8 hex> | zalo:<8 hex> | a digest summary's channel (monitor.notify.channels)
+    channel: Mapped[str] = mapped_column(String(16))
     brand: Mapped[str] = mapped_column(String(64))
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"))
     observation_id: Mapped[int | None] = mapped_column(ForeignKey("observations.id", ondelete="SET NULL"))
@@ -224,6 +225,8 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # A failed delivery is not tried again before this time (backoff); None: at once.
+    next_attempt_at: Mapped[datetime | None]
 
 
 class TriageEvent(Base):
@@ -279,3 +282,26 @@ class BrandLock(Base):
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
     acquired_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
+
+
+class Tip(Base):
+    """A URL an officer or a citizen reported: a tracked candidate of source `tip` in every scan."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brand: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    # The name the submitter gave (the page's own name is read by the scan when it can be).
+    name: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(128))
+    # cli | web | api
+    via: Mapped[str] = mapped_column(String(16), default="cli")
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set once a scan has recorded the tip as a finding.
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"))
+
+
+# Models kept in their own modules register on Base.metadata when this module is imported.
+from monitor.store import schema_accounts, schema_reports  # noqa: E402, F401

@@ -282,6 +282,7 @@ def test_mark_by_records_the_officer_and_show_tells_who_and_why(config: Path, db
         ("reported", "Nguyễn Văn An"),
         ("confirmed", default_officer()),
     ]
+    assert [t["actor"] for t in data["triage_events"]] == ["Nguyễn Văn An", default_officer()]
     english = invoke(config, db_url, "--lang", "en", "findings", "show", "1")
     assert "reported  Officer: Nguyễn Văn An" in english
     assert "The name contains the office's name: BHXH" in english

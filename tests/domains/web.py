@@ -61,7 +61,7 @@ class Peer:
         return Response(body, status_code=status, media_type=kind)
 
 
-def client(dns_address: str | None = None) -> HttpClient:
+def client(dns_address: str | None = None, stop: threading.Event | None = None) -> HttpClient:
     """The project's HTTP client, allowed to reach loopback; host names resolve through dns_address."""
     settings = HttpSettings(
         allow_private_networks=True,
@@ -73,11 +73,11 @@ def client(dns_address: str | None = None) -> HttpClient:
         connect_timeout=2,
     )
     if dns_address is None:
-        return HttpClient(settings)
+        return HttpClient(settings, stop=stop)
     resolver = make_resolver([dns_address], 1.0)
 
     async def resolve(host: str, port: int) -> list[str]:
         return sorted((await lookup(resolver, host)).addresses)
 
     guard_resolver: Callable[[str, int], Awaitable[list[str]]] = resolve
-    return HttpClient(settings, resolver=guard_resolver)
+    return HttpClient(settings, resolver=guard_resolver, stop=stop)

@@ -17,13 +17,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.diff import diff
 from monitor.settings import Authority, BrandSettings, EmailSettings, Settings
 from monitor.store.db import session_scope
 from monitor.store.findings import FindingData, FindingRepository
 from monitor.store.scans import ScanRepository
 from monitor.store.schema import Finding, Observation
 from tests.support.loopback import free_port
+from tests.support.scan_changes import diff
 
 BRAND = "bhxh-binh-duong"
 T0 = datetime(2026, 11, 1, 0, 30, tzinfo=UTC)  # 07:30 in Hồ Chí Minh City, in the past

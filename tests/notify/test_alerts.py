@@ -104,6 +104,12 @@ def test_alert_message_and_payload(factory: sessionmaker[Session]) -> None:
         "score",
         "verdict",
         "reasons",
+        "status",
+        "triage",
+        "first_seen_at",
+        "last_seen_at",
+        "page_state",
+        "page_note",
     }
     assert body["finding"]["name"] == hostile  # the webhook gets the full, raw name
     assert body["finding"]["brand"] == BRAND

@@ -17,7 +17,7 @@ from monitor.notify.alerts import Alert, Channel
 from monitor.notify.email import EmailChannel
 from monitor.notify.outbox import STALE_CLAIM, DeliveryReport, deliver_pending, enqueue_alerts
 from monitor.notify.webhook import WebhookChannel
-from monitor.settings import AlertSettings, WebhookSettings
+from monitor.settings import AlertSettings, Settings, WebhookSettings
 from monitor.store.db import make_engine, open_database, session_factory, session_scope
 from monitor.store.findings import FindingRepository
 from monitor.store.schema import Notification, utcnow
@@ -35,6 +35,11 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
+def configured(alerts: AlertSettings, email: bool = True) -> Settings:
+    """Settings with these alert channels, e-mail configured or not."""
+    return settings("sqlite://", port=25 if email else None).model_copy(update={"alerts": alerts})
+
+
 def enqueue(
     factory: sessionmaker[Session], pairs: list[tuple[int, int]], alerts: AlertSettings = BOTH
 ) -> list[str]:
@@ -42,7 +47,8 @@ def enqueue(
     with session_scope(factory) as session:
         for pair in pairs:
             finding, observation = load(session, pair)
-            keys += [n.dedupe_key for n in enqueue_alerts(session, finding, observation, alerts, True)]
+            created = enqueue_alerts(session, finding, observation, configured(alerts))
+            keys += [n.dedupe_key for n in created]
     return keys
 
 
@@ -51,8 +57,12 @@ def rows(factory: sessionmaker[Session]) -> list[Notification]:
         return list(session.scalars(select(Notification).order_by(Notification.id)))
 
 
-def deliver(factory: sessionmaker[Session], channels: list[Channel]) -> DeliveryReport:
-    return asyncio.run(deliver_pending(factory, channels, "vi", brands={BRAND: brand()}))
+def deliver(
+    factory: sessionmaker[Session], channels: list[Channel], *, retry_after: float = 0.0
+) -> DeliveryReport:
+    return asyncio.run(
+        deliver_pending(factory, channels, "vi", brands={BRAND: brand()}, retry_after=retry_after)
+    )
 
 
 def test_one_alert_per_event_and_channel(factory: sessionmaker[Session]) -> None:
@@ -72,7 +82,7 @@ def test_one_alert_per_event_and_channel(factory: sessionmaker[Session]) -> None
     [other] = scan(factory, [data(), data("facebook:page:second")], T0 + timedelta(hours=1))
     with session_scope(factory) as session:
         finding, observation = load(session, other)
-        assert enqueue_alerts(session, finding, observation, EMAIL_ONLY, False) == []
+        assert enqueue_alerts(session, finding, observation, configured(EMAIL_ONLY, email=False)) == []
 
 
 def test_policy_over_a_lifecycle(factory: sessionmaker[Session]) -> None:
@@ -141,11 +151,33 @@ def test_failed_alert_is_retried_on_the_next_run(factory: sessionmaker[Session],
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
 
 
+def test_a_failed_alert_waits_for_its_backoff(factory: sessionmaker[Session], db_url: str) -> None:
+    [pair] = scan(factory, [data()], T0)
+    enqueue(factory, [pair], EMAIL_ONLY)
+    port = free_port()
+    channel = EmailChannel.from_settings(settings(db_url, port=port).email)
+    before = utcnow()
+    assert deliver(factory, [channel], retry_after=600).failed == 1
+    [row] = rows(factory)
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at >= before + timedelta(seconds=600)
+    with smtp_server(port=port) as server:
+        waiting = deliver(factory, [channel], retry_after=600)
+        assert (waiting.sent, waiting.failed, len(server.mailbox.messages)) == (0, 0, 0)
+        with session_scope(factory) as session:
+            session.execute(update(Notification).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        assert deliver(factory, [channel], retry_after=600).sent == 1
+    assert len(server.mailbox.messages) == 1
+
+
 def test_attempts_are_bounded(factory: sessionmaker[Session], db_url: str) -> None:
     [pair] = scan(factory, [data()], T0)
     enqueue(factory, [pair], EMAIL_ONLY)
     channel = EmailChannel.from_settings(settings(db_url, port=free_port()).email)
-    reports = [asyncio.run(deliver_pending(factory, [channel], "vi", max_attempts=2)) for _ in range(3)]
+    reports = [
+        asyncio.run(deliver_pending(factory, [channel], "vi", max_attempts=2, retry_after=0))
+        for _ in range(3)
+    ]
     assert [r.failed for r in reports] == [1, 1, 0]
     assert [r.gave_up for r in reports] == [0, 1, 0]
     [row] = rows(factory)

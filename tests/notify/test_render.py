@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.notify.render import MAX_DISPLAY_CHARS, display, json_safe, local_time, render, safe_href
+from monitor.display import NO_TIME, local_date, local_time
+from monitor.notify.render import MAX_DISPLAY_CHARS, display, json_safe, render, safe_href
 
 
 @pytest.mark.parametrize(
@@ -58,9 +59,10 @@ def test_safe_href(url: str | None, linked: bool) -> None:
 
 def test_local_time_in_vietnam() -> None:
     moment = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
-    assert local_time(moment, "Asia/Ho_Chi_Minh", "vi") == "01/12/2026 07:30"
-    assert local_time(moment, "Asia/Ho_Chi_Minh", "en") == "01/12/2026 07:30"
-    assert local_time(None, "Asia/Ho_Chi_Minh", "vi") == "—"
+    assert local_time(moment, "Asia/Ho_Chi_Minh") == "01/12/2026 07:30"
+    assert local_time(None, "Asia/Ho_Chi_Minh", NO_TIME) == "—"
+    # 17:30 UTC is already the next day in Vietnam.
+    assert local_date(moment.replace(hour=17), "Asia/Ho_Chi_Minh") == "02/12/2026"
 
 
 def test_templates_escape_html_but_not_text() -> None:

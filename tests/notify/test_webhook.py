@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,48 @@ def test_bidi_and_format_characters_arrive_escaped() -> None:
     assert not any(ch in raw for ch in "\u202e\u202c\u2066\u2069\u200e\u200f\u061c\u2028\u2029\u200b\ufeff")
     assert "Bảo hiểm" in raw  # letters stay readable UTF-8
     assert json.loads(raw)["finding"]["name"] == name
+
+
+def test_payload_carries_readable_vietnamese_text_and_the_findings_link(tmp_path: Path) -> None:
+    from monitor.notify.alerts import build_alert
+    from monitor.store.db import open_database, session_factory, session_scope
+    from tests.notify.helpers import T0, brand, data, load, scan
+
+    engine = open_database(f"sqlite:///{tmp_path / 'monitor.db'}")
+    factory = session_factory(engine)
+    [pair] = scan(factory, [data()], T0)
+    hook = Hook()
+    with session_scope(factory) as session:
+        finding, observation = load(session, pair)
+        console, plain = (
+            build_alert(
+                "alert:webhook:observation:1",
+                "new",
+                finding,
+                observation,
+                None,
+                brand=brand(),
+                zone_name="Asia/Ho_Chi_Minh",
+                lang="vi",
+                public_url=url,
+            )
+            for url in ("https://giamsat.example.vn/", None)
+        )
+    engine.dispose()
+    with serve(hook.app()) as base:
+        channel = WebhookChannel(f"{base}/hook")
+        asyncio.run(channel.send(console))
+        asyncio.run(channel.send(plain))
+    first, second = (json.loads(body.decode("utf-8")) for _, body in hook.received)
+    assert first["link"] == f"https://giamsat.example.vn/findings/{finding.id}"
+    assert first["text"].splitlines() == [
+        "Phát hiện mạo danh mới – Bảo hiểm xã hội tỉnh Bình Dương",
+        "Facebook: «BHXH Bình Dương - Hỗ trợ rút BHXH 1 lần»",
+        "https://www.facebook.com/bhxhbd",
+        "Vì sao: Tên có tên cơ quan: Bảo hiểm xã hội; Có cụm từ hay gặp ở trang lừa đảo: rút BHXH 1 lần",
+        f"Xử lý tại: https://giamsat.example.vn/findings/{finding.id}",
+    ]
+    # Without the console: the fake's own link, and where to report it.
+    assert second["link"] == "https://www.facebook.com/bhxhbd"
+    assert "Việc cần làm: báo cáo trang này" in second["text"]
+    assert "https://www.facebook.com/help/contact/295309487309948" in second["text"]

@@ -18,7 +18,7 @@ from monitor.net.client import HttpClient
 from monitor.queries import Query
 from monitor.redact import mask_url, scrub
 from monitor.settings import BrandsFile, BraveSettings, DuckDuckGoSettings, SearxngSettings, SourcesSettings
-from monitor.sources import SOURCES, build_sources
+from monitor.sources import SOURCES
 from monitor.sources.base import SearchSource, make_hit, plain_text
 from monitor.sources.brave import BraveSource
 from monitor.sources.duckduckgo import DuckDuckGoSource
@@ -40,7 +40,7 @@ def test_registry_keys_are_config_sections() -> None:
 def _built(settings: SourcesSettings) -> dict[str, SearchSource[Any]]:
     async def go() -> dict[str, SearchSource[Any]]:
         async with HttpClient.from_settings(http_settings()) as client:
-            return {s.key: s for s in build_sources(settings, client)}
+            return {key: cls.from_settings(getattr(settings, key), client) for key, cls in SOURCES.items()}
 
     return asyncio.run(go())
 

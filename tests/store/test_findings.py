@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.diff import diff
 from monitor.store.db import open_database, session_factory, session_scope
 from monitor.store.findings import FindingData, FindingRepository
 from monitor.store.scans import ScanRepository
 from monitor.store.schema import AllowlistEntry, Observation
+from tests.support.scan_changes import diff
 
 BRAND = "bhxh-binh-duong"
 

@@ -1,0 +1,1 @@
+"""Reports of fakes: channels, records, the office's letter, evidence packets and machine submissions."""
