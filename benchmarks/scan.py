@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import resource
 import tempfile
@@ -40,6 +41,8 @@ RESULT_URLS = {
     "youtube": "https://www.youtube.com/@{handle}",
 }
 PER_QUERY = 20
+# The office whose name the results carry (config/brands.toml lists others too).
+BRAND = "bhxh-binh-duong"
 
 
 class Web:
@@ -50,6 +53,9 @@ class Web:
         self.fake_every = fake_every
         self.blocks: dict[tuple[str, str], int] = {}
         self.hits: Counter[str] = Counter()
+        # When each request reached each host (for the breakdown of the first scan).
+        self.arrivals: dict[str, list[float]] = {}
+        self.started = 0.0
         self.lock = threading.Lock()
         self.servers: list[ThreadingHTTPServer] = []
         port = 0
@@ -81,13 +87,20 @@ class Web:
         web = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as search APIs and platforms serve: a request needs no new connection.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
+
             def log_message(self, format: str, *args: object) -> None:
                 return
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
+                arrived = time.perf_counter()
+                host = str(self.server.server_address[0])  # type: ignore[index]
                 with web.lock:
-                    web.hits[self.server.server_address[0]] += 1  # type: ignore[index]
+                    web.hits[host] += 1
+                    web.arrivals.setdefault(host, []).append(arrived)
                 if parts.path == "/robots.txt":
                     return self._send("User-agent: *\nAllow: /\n", "text/plain")
                 if parts.path.startswith("/search"):
@@ -122,6 +135,19 @@ class Web:
                 self.wfile.write(data)
 
         return Handler
+
+
+def breakdown(arrivals: dict[str, list[float]], started: float, wall: float) -> None:
+    """Where the first scan's time went, as its hosts saw it: when requests arrived, how far apart."""
+    for host, times in sorted(arrivals.items()):
+        times = sorted(t - started for t in times)
+        gaps = [b - a for a, b in itertools.pairwise(times)] or [0.0]
+        print(
+            f"  {host}: {len(times)} requests, first {times[0]:.3f} s, last {times[-1]:.3f} s, "
+            f"gap mean {1000 * sum(gaps) / len(gaps):.1f} ms, max {1000 * max(gaps):.1f} ms"
+        )
+    last = max(max(times) for times in arrivals.values()) - started
+    print(f"  after the last request: {wall - last:.3f} s (of {wall:.3f} s)")
 
 
 def size_of(folder: Path) -> int:
@@ -170,7 +196,10 @@ def main() -> None:
         def run_once() -> tuple[float, dict[str, int]]:
             before = Counter(web.hits)
             started = time.perf_counter()
-            report = asyncio.run(Scanner(settings, engine, trigger="bench", notify=False).run())
+            web.arrivals.clear()
+            web.started = started
+            scanner = Scanner(settings, engine, trigger="bench", notify=False)
+            report = asyncio.run(scanner.run([BRAND]))
             wall = time.perf_counter() - started
             hits = {host: web.hits[host] - before[host] for host in web.hits}
             print(f"  scan #{report.scan_id}: {report.status}, {report.counts()}")
@@ -182,6 +211,7 @@ def main() -> None:
             return database.stat().st_size
 
         wall, hits = run_once()
+        first_arrivals = {host: list(times) for host, times in web.arrivals.items()}
         bound = max(hits.values()) * args.interval
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with session_scope(session_factory(engine)) as session:
@@ -191,9 +221,14 @@ def main() -> None:
             f"first scan: {sum(hits.values())} requests over {len(hits)} hosts {dict(sorted(hits.items()))}"
         )
         print(f"wall time: {wall:.2f} s; politeness bound: {bound:.2f} s; ratio: {wall / bound:.2f}")
+        breakdown(first_arrivals, web.started, wall)
         print(
             f"findings: {findings}; database: {db0} bytes; evidence: {ev0} bytes; peak RSS: {peak_mb:.0f} MB"
         )
+        if args.rescans < 1:
+            engine.dispose()
+            web.close()
+            return
         walls = [run_once()[0] for _ in range(args.rescans)]
         db1, ev1 = db_bytes(), size_of(folder / "evidence")
         growth = (db1 - db0) / args.rescans

@@ -9,8 +9,11 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine
 
 from monitor.store.schema import Base, UTCDateTime
+from monitor.store.schema_queue import ours
 
 target_metadata = Base.metadata
+# The advisory lock key that serialises migrations of one PostgreSQL database.
+MIGRATION_LOCK = 7_261_202_001
 
 
 def _engine() -> Engine:
@@ -40,8 +43,13 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_object=ours,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Processes starting together (a scheduler and its workers) migrate one at a time;
+                # the others then find the database at head. Released with the transaction.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
         connection.commit()
 

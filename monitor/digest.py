@@ -1,9 +1,13 @@
-"""The digest: one brand's period collected from the store, rendered, and sent once per period."""
+"""The digest: one brand's period collected from the store, rendered, and sent once per period.
+
+Each office's digest goes where its alerts go (monitor.notify.digest_route).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -15,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import NotifyError
 from monitor.i18n import Language, tr
 from monitor.log import get_logger
-from monitor.notify.channels import channels_for
 from monitor.notify.digest_mail import (
     EVENT_SECTIONS,
     ChannelLine,
@@ -24,7 +27,7 @@ from monitor.notify.digest_mail import (
     render_digest,
     with_notes,
 )
-from monitor.notify.email import EmailChannel, email_configured
+from monitor.notify.digest_route import DigestRoute, digest_reaches_anyone, digest_route
 from monitor.notify.messages import health_lines
 from monitor.notify.outbox import channel_health, release_stale
 from monitor.notify.periods import DigestSlot, claim_digest, next_digest
@@ -45,10 +48,12 @@ from monitor.store.views import FindingViews
 __all__ = [
     "Digest",
     "DigestResult",
+    "DigestRoute",
     "Section",
     "asend_digests",
     "build_digest",
     "digest_reaches_anyone",
+    "digest_route",
     "send_digests",
 ]
 
@@ -84,9 +89,16 @@ def build_digest(
     period_start: datetime,
     period_end: datetime,
     lang: Language,
+    *,
+    recipients: Sequence[str] | None = None,
 ) -> Digest:
-    """Collect [period_start, period_end) of one brand and render its e-mail."""
+    """Collect [period_start, period_end) of one brand and render its e-mail.
+
+    The e-mail is addressed to `recipients`, by default to those of the brand's digest route.
+    """
     brand = settings.brand(brand) if isinstance(brand, str) else brand
+    if recipients is None:
+        recipients = digest_route(settings, brand, lang).recipients
     zone_name = settings.schedule.timezone
     cap = settings.digest.max_items_per_section
     reads = DigestReads(session)
@@ -217,6 +229,7 @@ def build_digest(
         scans,
         settings,
         channels,
+        recipients=recipients,
     )
 
 
@@ -259,21 +272,24 @@ async def asend_digests(
 ) -> list[DigestResult]:
     """Send each brand's digest for the period since its last sent one (or `since`), once.
 
-    The e-mail goes to [email]'s recipients; a short summary goes to each chat channel of the brand
-    (once per period and channel, retried by later delivery rounds). An unsent (failed) period is
-    retried first, extended to now. `dry_run` builds without sending or recording; `out` also
-    writes each message as an .eml file.
+    Each goes where the brand's route says (digest_route): the e-mail to the office's recipients, a
+    short summary to each of its chat channels (once per period and channel, retried by later
+    delivery rounds). An unsent (failed) period is retried first, extended to now, to the office's
+    current recipients. `dry_run` builds without sending or recording; `out` also writes each
+    message as an .eml file.
     """
     now = now or utcnow()
     lang = lang or settings.email.language
-    channel = EmailChannel.from_settings(settings.email, lang=lang, tls_context=tls_context)
-    chats = {brand.slug: _chat_channels(settings, brand, lang) for brand in settings.brands}
-    if not dry_run and out is None and not channel.configured and not any(chats.values()):
+    routes = {
+        brand.slug: digest_route(settings, brand, lang, tls_context=tls_context) for brand in settings.brands
+    }
+    if not dry_run and out is None and not any(route.reaches for route in routes.values()):
         raise NotifyError(text("error.not_configured", lang))
     with session_scope(factory) as session:
         release_stale(session, utcnow())
     results: list[DigestResult] = []
     for brand in settings.brands:
+        route = routes[brand.slug]
         with session_scope(factory) as session:
             slot = (
                 DigestSlot(since)
@@ -283,7 +299,9 @@ async def asend_digests(
             if slot is None:
                 results.append(DigestResult(brand.slug, "no_scans", period_end=now))
                 continue
-            digest = build_digest(session, settings, brand, slot.period_start, now, lang)
+            digest = build_digest(
+                session, settings, brand, slot.period_start, now, lang, recipients=route.recipients
+            )
         result = DigestResult(
             brand.slug,
             "dry_run",
@@ -294,7 +312,7 @@ async def asend_digests(
             path=_write(out, brand.slug, len(settings.brands), digest.message),
             digest=digest,
         )
-        if dry_run or not (channel.configured or chats[brand.slug]):
+        if dry_run or not route.reaches:
             results.append(result if dry_run else _replace(result, status="written"))
             continue
         if since is None and _nothing_to_send(digest, slot, settings, now):
@@ -304,19 +322,20 @@ async def asend_digests(
             f"digest:{brand.slug}:{slot.period_start.isoformat()}:manual:{now.isoformat()}" if since else None
         )
         # The period's row is claimed whichever way the digest goes out: it is what the next period
-        # starts from, and what keeps two processes from telling the same period twice.
-        recipients = channel.destination() if channel.configured else []
+        # starts from, and what keeps two processes from telling the same period twice. It records
+        # the office's recipients (none without e-mail); a retry records those of the retry.
+        recipients = route.recipients
         with session_scope(factory) as session:
             claimed = claim_digest(session, brand.slug, slot, now, recipients, utcnow(), key=key)
         if claimed is None:
             log.info("digest_taken", brand=brand.slug, period_start=slot.period_start.isoformat())
             results.append(_replace(result, status="taken"))
             continue
-        summaries = await _summarize(factory, settings, brand, digest) if chats[brand.slug] else 0
+        summaries = await _summarize(factory, settings, brand, digest) if route.chats else 0
         result = _replace(result, summaries=summaries)
-        if channel.configured:
+        if route.mail is not None:
             try:
-                await channel.send_message(digest.message)
+                await route.mail.send_message(digest.message)
             except NotifyError as exc:
                 with session_scope(factory) as session:
                     mark_failed(session, claimed, str(exc), subject=digest.subject)
@@ -330,24 +349,11 @@ async def asend_digests(
             brand=brand.slug,
             new=digest.new_count,
             period_start=slot.period_start.isoformat(),
-            email=channel.configured,
+            recipients=len(recipients),
             summaries=summaries,
         )
         results.append(_replace(result, status="sent"))
     return results
-
-
-def digest_reaches_anyone(settings: Settings, lang: Language | None = None) -> bool:
-    """True when the digest has somewhere to go: [email], or a chat channel of some brand."""
-    lang = lang or settings.email.language
-    if email_configured(settings.email):
-        return True
-    return any(_chat_channels(settings, brand, lang) for brand in settings.brands)
-
-
-def _chat_channels(settings: Settings, brand: BrandSettings, lang: Language) -> list[str]:
-    """The names of the brand's channels that take a digest summary."""
-    return [c.name for c in channels_for(settings, brand, lang) if c.summaries]
 
 
 async def _summarize(

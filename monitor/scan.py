@@ -31,6 +31,7 @@ from monitor.evidence import EvidenceArchive, Fetched, Stored
 from monitor.followups import FollowUpContext, run_followups
 from monitor.log import get_logger
 from monitor.net.client import HttpClient
+from monitor.net.turns import SharedTurns
 from monitor.net.urls import loggable
 from monitor.notify.channels import deliver_alerts
 from monitor.notify.outbox import enqueue_alerts
@@ -66,6 +67,8 @@ class Scanner:
     # A brand another live process is scanning: wait for it (until `stop`) instead of refusing.
     wait: bool = False
     heartbeat_seconds: float = SCAN_HEARTBEAT_SECONDS
+    # Request start times shared with other processes (workers of the job queue); None: this one only.
+    turns: SharedTurns | None = None
 
     def __post_init__(self) -> None:
         self.factory: sessionmaker[Session] = session_factory(self.engine)
@@ -106,9 +109,7 @@ class Scanner:
         )
         trusted = self.endpoints(discoverers)
         try:
-            async with HttpClient.from_settings(
-                self.settings.http, trusted_urls=trusted, stop=self.stop
-            ) as client:
+            async with self.client(trusted) as client:
                 for brand in chosen:
                     if self.stop.is_set():
                         break
@@ -117,6 +118,32 @@ class Scanner:
             self._abandon(report, exc)
             raise
         return await self._finish(report)
+
+    async def judge(self, scan_id: int, slug: str, discoverers: Sequence[Discoverer]) -> ScanReport:
+        """One brand's judgement within a scan run as jobs: the discoverers given (the leads earlier
+        jobs gathered, then the later ones), pages read, judged and recorded. The scan stays open
+        for its other brands; alerts are queued for delivery, follow-ups wait for `followups`."""
+        brand = self.settings.brand(slug)
+        self._logos(slug)
+        self._scorers = {slug: asyncio.ensure_future(asyncio.to_thread(scorer_for, brand))}
+        report = ScanReport(scan_id=scan_id, started_at=utcnow())
+        self.report = report
+        self._pending = []
+        async with self.client(self.endpoints(discoverers)) as client:
+            await self._scan_brand(client, brand, discoverers, report)
+        return report
+
+    async def followups(self, report: ScanReport) -> None:
+        """The follow-up steps of what `judge` recorded (after the alerts were handed over)."""
+        for context in self._pending:
+            report.followups += await run_followups(context)
+        self._pending = []
+
+    def client(self, trusted: Sequence[str]) -> HttpClient:
+        """The scan's HTTP client: the declared APIs trusted, the stop honoured, turns shared."""
+        return HttpClient.from_settings(
+            self.settings.http, trusted_urls=list(trusted), stop=self.stop, turns=self.turns
+        )
 
     def endpoints(self, discoverers: Sequence[Discoverer]) -> list[str]:
         """API endpoints the parts declared: no SSRF guard and no robots.txt for them (exact URLs)."""

@@ -332,6 +332,29 @@ class ScheduleSettings(_Model):
         return parse_duration(self.scan_every)
 
 
+QueueBackend = Literal["inline", "procrastinate"]
+
+
+class QueueSettings(_Model):
+    """Where scans run: in this process (inline) or as jobs on procrastinate over PostgreSQL."""
+
+    backend: QueueBackend = "inline"
+    # The scheduler looks for due work this often; procrastinate defers each tick once.
+    tick_seconds: int = Field(30, ge=1, le=3600)
+    # A job that raised is tried again this many times, waiting retry_wait_seconds x 2^attempt.
+    job_retries: int = Field(5, ge=0, le=50)
+    retry_wait_seconds: float = Field(10.0, ge=0)
+    # Workers beat this often; one silent for stall_seconds is dead and its jobs run again.
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    stall_seconds: float = Field(30.0, ge=1)
+    # Jobs one worker runs at once.
+    concurrency: int = Field(4, ge=1, le=64)
+    # After SIGTERM a worker lets its jobs finish this long, then gives them back.
+    shutdown_wait_seconds: float = Field(6.0, ge=0, le=8)
+    # Polling when no notification arrives (LISTEN/NOTIFY does the rest).
+    poll_seconds: float = Field(2.0, gt=0)
+
+
 class LifecycleSettings(_Model):
     gone_after_misses: int = Field(3, ge=1)
     source_error_after: int = Field(3, ge=1)
@@ -506,6 +529,7 @@ class RunSettings(_Model):
     web: ConsoleSettings = ConsoleSettings()
     reports: ReportSettings = ReportSettings()
     screenshots: ScreenshotSettings = ScreenshotSettings()
+    queue: QueueSettings = QueueSettings()
 
 
 class Settings(RunSettings):
@@ -545,6 +569,7 @@ def load_settings(config: Path | None = None, environ: Mapping[str, str] | None 
     for keys, (variable, value) in overrides.items():
         _set_nested(data, keys, value, variable)
     run = _validate(RunSettings, data, str(path), overrides)
+    _check_queue(run, str(path), overrides)
     brands_path = path.parent / run.brands_file
     brands = _validate(BrandsFile, _read_toml(brands_path), str(brands_path), {})
     _check_logo_support(brands.brands, brands_path)
@@ -569,6 +594,22 @@ def _anchor(
     if not from_env(("evidence", "dir")):
         evidence = evidence.model_copy(update={"dir": anchored_path(evidence.dir, home)})
     return run.model_copy(update={"database": database, "evidence": evidence})
+
+
+def _check_queue(run: RunSettings, where: str, overrides: Mapping[tuple[str, ...], tuple[str, Any]]) -> None:
+    """The job queue lives in PostgreSQL: refused with the embedded SQLite database."""
+    if run.queue.backend == "procrastinate" and not run.database.url.startswith("postgresql"):
+        source = overrides.get(("queue", "backend"))
+        raise ConfigError(
+            source[0] if source else where,
+            "queue.backend",
+            tr(
+                "hàng đợi 'procrastinate' cần cơ sở dữ liệu PostgreSQL ([database] url = "
+                '"postgresql+psycopg://..."); với SQLite hãy dùng backend = "inline"',
+                "the 'procrastinate' queue needs a PostgreSQL database ([database] url = "
+                '"postgresql+psycopg://..."); with SQLite use backend = "inline"',
+            ),
+        )
 
 
 def _check_logo_support(brands: list[BrandSettings], brands_path: Path) -> None:

@@ -42,7 +42,7 @@ def _settings(overrides: dict[str, str], db_url: str, tmp_path: Path, **extra: s
 def _scan(settings: Settings, *, dry_run: bool = False, sources: list[str] | None = None) -> ScanReport:
     engine = open_database(settings.database.url)
     try:
-        return asyncio.run(Scanner(settings, engine, notify=False, dry_run=dry_run).run(None, sources))
+        return asyncio.run(Scanner(settings, engine, notify=False, dry_run=dry_run).run([BRAND], sources))
     finally:
         engine.dispose()
 

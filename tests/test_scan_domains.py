@@ -163,7 +163,7 @@ class Stored:
 def scan(settings: Settings) -> ScanReport:
     engine = open_database(settings.database.url)
     try:
-        return asyncio.run(Scanner(settings, engine).run(None, ONLY))
+        return asyncio.run(Scanner(settings, engine).run([BRAND], ONLY))
     finally:
         engine.dispose()
 

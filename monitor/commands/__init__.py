@@ -104,6 +104,14 @@ COMMANDS: dict[str, CommandEntry] = {
     "users": CommandEntry(
         "users", "users_group", "Tài khoản đăng nhập bảng điều khiển web.", "Web console accounts."
     ),
+    "worker": CommandEntry(
+        "worker",
+        "worker_command",
+        "Chạy các công việc của lượt quét trong hàng đợi (PostgreSQL); chạy được trên nhiều máy."
+        " Dừng bằng SIGTERM/Ctrl-C: công việc đang chạy được trả lại hàng đợi.",
+        "Run the jobs of queued scans (PostgreSQL); run as many as you like, on any host."
+        " Stop with SIGTERM/Ctrl-C: running jobs are handed back to the queue.",
+    ),
     "web": CommandEntry(
         "web",
         "web_command",

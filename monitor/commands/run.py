@@ -39,6 +39,9 @@ def run_command(cli: CliContext, no_initial_scan: bool) -> None:
     settings = cli.settings()
     # "Nobody will be told" is said at start-up, not only at the first alert.
     warn_nobody_told(settings, settings.brands)
+    if settings.queue.backend == "procrastinate":
+        schedule_queue(settings)
+        return
     engine = open_database(settings.database.url)
     try:
         daemon = Daemon(settings, engine, build_jobs(settings, engine), initial_scan=not no_initial_scan)
@@ -46,6 +49,21 @@ def run_command(cli: CliContext, no_initial_scan: bool) -> None:
             daemon.run()
     finally:
         engine.dispose()
+    exit_without_stragglers()
+
+
+def schedule_queue(settings: Settings) -> None:
+    """With the job queue, `monitor run` is the scheduler: it defers the tick (which starts the scans
+    that are due) and the digest; `monitor worker` processes run them. Several may run at once."""
+    import asyncio
+
+    from monitor.queue.app import Queue
+    from monitor.queue.processes import run_scheduler
+
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        log.info("scheduler_started", tick_seconds=settings.queue.tick_seconds)
+        asyncio.run(run_scheduler(Queue(settings), stop))
     exit_without_stragglers()
 
 

@@ -72,6 +72,14 @@ EVENT_TITLES = {
         "If another process is scanning the brand: wait instead of exiting with code 75.",
     ),
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help=tr(
+        "Với hàng đợi công việc: đưa lượt quét vào hàng đợi rồi trả về số lượt quét ngay.",
+        "With the job queue: queue the scan and return its id at once.",
+    ),
+)
 @pass_cli
 def scan_command(
     cli: CliContext,
@@ -81,6 +89,7 @@ def scan_command(
     no_notify: bool,
     dry_run: bool,
     wait: bool,
+    no_wait: bool,
 ) -> None:
     settings = cli.settings()
     for slug in brands:
@@ -89,6 +98,12 @@ def scan_command(
     for key in sources:
         if key not in known_sources:
             raise click.BadParameter(f"{key!r} ({', '.join(known_sources)})", param_hint="--source")
+    if settings.queue.backend == "procrastinate" and not dry_run:
+        # A dry run writes nothing, so it runs here; everything else goes to the workers.
+        from monitor.commands.scan_queued import queued_scan
+
+        queued_scan(cli, brands, sources, as_json=as_json, notify=not no_notify, wait=not no_wait)
+        return
     engine = open_database(settings.database.url)
     live = not as_json and sys.stdout.isatty()
     progress = TerminalProgress(cli.lang) if live else None
@@ -263,6 +278,10 @@ def print_summary(
         head += tr(" (chạy thử, không lưu)", " (dry run, nothing stored)", lang)
     console.print(escape(head))
     sources = Table(title=tr("Nguồn", "Sources", lang))
+    # Several offices: each source ran once per office, so the office is named on its row.
+    offices = len({source.brand for source in report.sources}) > 1
+    if offices:
+        sources.add_column(tr("Cơ quan", "Office", lang))
     for column in (
         tr("Nguồn", "Source", lang),
         tr("Trạng thái", "Status", lang),
@@ -273,6 +292,7 @@ def print_summary(
         sources.add_column(column)
     for source in report.sources:
         sources.add_row(
+            *([escape(source.brand)] if offices else []),
             escape(source.name),
             _status(source.status, lang),
             str(source.requests),

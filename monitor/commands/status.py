@@ -1,4 +1,5 @@
-"""`monitor status`: the daemon's state and heartbeat, the last scans, source health, next runs."""
+"""`monitor status`: the daemon's state and heartbeat, the last scans, source health, next runs,
+and the job queue when scans run as jobs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from monitor.notify.texts import DAEMON_STATES, JOBS, RUN_STATUS, SOURCES, label
 from monitor.store.lease import read_heartbeat, read_state
 
 if TYPE_CHECKING:
+    from monitor.settings import QueueSettings
     from monitor.store.schema import DaemonState
 
 # `status --check` is the container healthcheck: only the heartbeat reader is imported for it; the
@@ -44,13 +46,15 @@ if TYPE_CHECKING:
 def status_command(cli: CliContext, as_json: bool, check: bool, limit: int) -> None:
     settings = cli.settings()
     if check:
-        _health_check(settings.database.url, settings.schedule.lease_seconds, cli.lang)
+        queue = settings.queue
+        window = queue.stall_seconds if queue.backend == "procrastinate" else None
+        _health_check(settings.database.url, settings.schedule.lease_seconds, cli.lang, window)
         return
     from monitor.store.db import open_database
 
     engine = open_database(settings.database.url, create=False)
     try:
-        report = collect(engine, settings.schedule.lease_seconds, limit)
+        report = collect(engine, settings.schedule.lease_seconds, limit, settings.queue)
     finally:
         engine.dispose()
     if as_json:
@@ -59,13 +63,14 @@ def status_command(cli: CliContext, as_json: bool, check: bool, limit: int) -> N
     _print(report, cli.lang, settings.evidence.display_timezone)
 
 
-def _health_check(url: str, lease_seconds: float, lang: Any) -> None:
-    """Exit 0 when the daemon holds a fresh heartbeat; reads only (no migration, no new database file).
+def _health_check(url: str, lease_seconds: float, lang: Any, worker_window: float | None = None) -> None:
+    """Exit 0 when the daemon holds a fresh heartbeat — with the job queue, when some worker does;
+    reads only (no migration, no new database file).
 
     A container healthcheck runs this every few minutes beside the daemon: it must never change the
     schema under it, nor create an empty SQLite file where the daemon's is missing.
     """
-    beat = read_heartbeat(url)
+    beat = read_heartbeat(url, worker_window)
     if beat.revision != beat.head:
         raise MonitorError(
             tr(
@@ -74,7 +79,16 @@ def _health_check(url: str, lease_seconds: float, lang: Any) -> None:
                 lang,
             )
         )
-    if not beat.alive(lease_seconds):
+    if worker_window is not None:
+        if not beat.workers:
+            raise MonitorError(
+                tr(
+                    "không có worker nào của hàng đợi đang chạy (chạy `monitor worker`)",
+                    "no job-queue worker is running (start `monitor worker`)",
+                    lang,
+                )
+            )
+    elif not beat.alive(lease_seconds):
         raise MonitorError(tr("tiến trình giám sát không chạy", "the daemon is not running", lang))
     click.echo(tr("Đang chạy.", "Running.", lang))
 
@@ -88,8 +102,11 @@ def _alive(state: DaemonState | None, lease_seconds: float) -> bool:
     )
 
 
-def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
+def collect(
+    engine: Any, lease_seconds: float, limit: int, queue: QueueSettings | None = None
+) -> dict[str, Any]:
     from monitor.store.db import session_factory, session_scope
+    from monitor.store.queue_state import queue_state
     from monitor.store.scans import ScanRepository
 
     state = read_state(engine)
@@ -121,6 +138,12 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
             }
             for h in repo.health()
         ]
+        jobs: dict[str, Any] = {"backend": "inline"}
+        if queue is not None and queue.backend == "procrastinate":
+            jobs = {
+                "backend": queue.backend,
+                **queue_state(session, alive_seconds=queue.stall_seconds).to_json(),
+            }
     return {
         "daemon": {
             "state": state.state if state else "never_started",
@@ -132,6 +155,7 @@ def collect(engine: Any, lease_seconds: float, limit: int) -> dict[str, Any]:
         "next_runs": dict(state.next_runs) if state and alive else {},
         "last_scans": scans,
         "sources": sources,
+        "queue": jobs,
     }
 
 
@@ -178,6 +202,8 @@ def _print(report: dict[str, Any], lang: Language, zone: str) -> None:
         for line in table_lines(header, rows):
             click.echo("  " + line)
     click.echo()
+    _print_queue(report["queue"], lang, when)
+    click.echo()
     click.echo(tr("Tình trạng nguồn:", "Source health:", lang))
     if not report["sources"]:
         click.echo(tr("  (chưa có)", "  (none)", lang))
@@ -218,3 +244,95 @@ def _source_note(source: dict[str, Any], lang: Language, when: Callable[[str | N
     if source["error"]:
         parts.append(safe_text(note_text(source["error"], lang), 160))
     return " — ".join(parts)
+
+
+def _print_queue(queue: dict[str, Any], lang: Language, when: Callable[[str | None], str]) -> None:
+    """The job queue in a few lines: counts first, then the running, failed and retrying jobs."""
+    from monitor.queue_words import QUEUE_NAMES, TASK_NAMES, age_words, named, queue_word
+
+    def w(key: str, **values: Any) -> str:
+        return queue_word(key, lang, **values)
+
+    def queue_name(code: str) -> str:
+        return named(QUEUE_NAMES, code, lang, 40)
+
+    def task_name(code: str) -> str:
+        return named(TASK_NAMES, code, lang, 60)
+
+    if queue["backend"] == "inline":
+        click.echo(w("title") + ": " + w("inline"))
+        return
+    click.echo(w("title") + ":")
+    if not queue["available"]:
+        click.echo("  " + w(f"unavailable.{queue['reason']}"))
+        return
+    waiting = queue["waiting"]
+    line = w("waiting", due=waiting["due"], later=waiting["later"])
+    if waiting["oldest_wait_seconds"] is not None:
+        line += " — " + w("oldest", age=age_words(timedelta(seconds=waiting["oldest_wait_seconds"]), lang))
+    click.echo("  " + line)
+    rows = [
+        [queue_name(q["queue"]), str(q["due"]), str(q["later"]), when(q["oldest_due_at"])]
+        for q in waiting["queues"]
+    ]
+    _job_table([w("col.queue"), w("col.due"), w("col.later"), w("col.waiting_since")], rows, 0, lang)
+    workers = queue["workers"]
+    line = w("workers", alive=workers["alive"])
+    if workers["silent"]:
+        line += " (" + w("workers.silent", silent=workers["silent"]) + ")"
+    click.echo("  " + line)
+    running = queue["running"]
+    click.echo("  " + w("running", n=running["count"]))
+    rows = [
+        [
+            str(job["id"]),
+            task_name(job["task"]),
+            queue_name(job["queue"]),
+            safe_text(job["lock"], 60) if job["lock"] else NO_TIME,
+            when(job["started_at"]),
+            str(job["worker_id"]) if job["worker_id"] is not None else NO_TIME,
+        ]
+        for job in running["jobs"]
+    ]
+    header = ["#", w("col.task"), w("col.queue"), w("col.lock"), w("col.started"), w("col.worker")]
+    _job_table(header, rows, running["count"] - len(rows), lang)
+    failed = queue["failed"]
+    click.echo("  " + w("failed", hours=f"{failed['window_hours']:g}", n=failed["count"]))
+    rows = [
+        [
+            str(job["id"]),
+            task_name(job["task"]),
+            queue_name(job["queue"]),
+            str(job["attempts"]),
+            when(job["failed_at"]),
+        ]
+        for job in failed["jobs"]
+    ]
+    header = ["#", w("col.task"), w("col.queue"), w("col.attempts"), w("col.failed_at")]
+    _job_table(header, rows, failed["count"] - len(rows), lang)
+    retrying = queue["retrying"]
+    click.echo("  " + w("retrying", n=retrying["count"]))
+    rows = [
+        [
+            str(job["id"]),
+            task_name(job["task"]),
+            queue_name(job["queue"]),
+            str(job["attempts"]),
+            when(job["failed_at"]),
+            when(job["retry_at"]),
+        ]
+        for job in retrying["jobs"]
+    ]
+    header = ["#", w("col.task"), w("col.queue"), w("col.attempts"), w("col.failed_at"), w("col.retry_at")]
+    _job_table(header, rows, retrying["count"] - len(rows), lang)
+
+
+def _job_table(header: list[str], rows: list[list[str]], more: int, lang: Language) -> None:
+    from monitor.queue_words import queue_word
+
+    if not rows:
+        return
+    for line in table_lines(header, rows):
+        click.echo("    " + line)
+    if more > 0:
+        click.echo("    " + queue_word("more", lang, n=more))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from monitor.net.client import HttpClient
     from monitor.report import Progress
     from monitor.settings import BrandSettings, Settings
+    from monitor.shared import SharedWork
     from monitor.sources.base import SourceResult
     from monitor.store.findings import FindingData
 
@@ -75,6 +76,8 @@ class Discovery:
     # Filled before the later discoverers run: identities the earlier ones saw or could not check.
     seen: frozenset[str] = frozenset()
     unchecked: frozenset[str] = frozenset()
+    # When scans run as jobs: answers other brands' parts of the scan already got (or are getting).
+    shared: SharedWork | None = None
 
 
 class Discoverer(Protocol):
@@ -86,6 +89,10 @@ class Discoverer(Protocol):
     later: bool
     # Runs whatever `--source` chose (it completes what the chosen ones saw).
     always: bool
+    # When scans run as jobs: its keys may run as separate jobs (they share nothing) ...
+    separable: bool
+    # ... or it reads only the store and runs within the brand's judgement, not as a job of its own.
+    local: bool
 
     def api_endpoints(self) -> list[str]:
         """Exact URLs of APIs it may call without robots.txt or the SSRF guard; never a public page."""

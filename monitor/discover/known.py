@@ -23,6 +23,8 @@ class KnownPages:
     keys: tuple[str, ...] = (KEY,)
     later = True
     always = True
+    separable = False
+    local = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -21,6 +21,8 @@ class SearchDiscoverer:
 
     later = False
     always = False
+    separable = True
+    local = False
 
     def __init__(self, settings: Settings, keys: Sequence[str]) -> None:
         self.settings = settings
@@ -40,6 +42,8 @@ class SearchDiscoverer:
             SOURCES[key].from_settings(getattr(self.settings.sources, key), run.client, lang=run.lang)
             for key in self.keys
         ]
+        for source in sources:
+            source.shared = run.shared
 
         async def one(source: SearchSource[Any]) -> SourceResult:
             async def on_page(sightings: list[Sighting]) -> None:

@@ -28,6 +28,8 @@ class TipDiscoverer:
     keys: tuple[str, ...] = (KEY,)
     later = False
     always = False
+    separable = False
+    local = True
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

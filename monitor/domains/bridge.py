@@ -28,6 +28,8 @@ class LookalikeDiscoverer:
 
     later = False
     always = False
+    separable = False
+    local = False
 
     def __init__(self, settings: Settings, keys: Sequence[str]) -> None:
         self.settings = settings

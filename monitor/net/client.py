@@ -51,6 +51,7 @@ from monitor.net.retry import REDIRECT_STATUSES
 from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache
 from monitor.net.stop import check, pause
 from monitor.net.transport import GuardedTransport, ProxiedTransport, plain_transport
+from monitor.net.turns import SharedTurns
 from monitor.net.urls import Endpoint, check_scheme, endpoint, loggable, origin, parse_url
 from monitor.settings import HttpSettings
 
@@ -99,6 +100,7 @@ class HttpClient:
         cache: ValidatorCache | None = None,
         proxies: ProxyRoutes | None = None,
         stop: threading.Event | None = None,
+        turns: SharedTurns | None = None,
     ) -> None:
         """`proxies`: routes built by `from_settings` (the environment); default: `http.proxy` only.
 
@@ -117,6 +119,7 @@ class HttpClient:
             per_host_concurrency=http.per_host_concurrency,
             min_interval=http.per_host_min_interval,
             stop=stop,
+            turns=turns,
         )
         self._breaker = CircuitBreaker(http.breaker_threshold, http.breaker_cooldown)
         self._cache = cache if cache is not None else ValidatorCache()
@@ -158,10 +161,12 @@ class HttpClient:
         trusted_urls: Iterable[str] = (),
         environ: Mapping[str, str] | None = None,
         stop: threading.Event | None = None,
+        turns: SharedTurns | None = None,
     ) -> HttpClient:
         """The client of a run: `http.proxy`, else the proxy variables of `environ` (os.environ)."""
         env = os.environ if environ is None else environ
-        return cls(http, trusted_urls=trusted_urls, proxies=proxy_routes(http.proxy, env), stop=stop)
+        proxies = proxy_routes(http.proxy, env)
+        return cls(http, trusted_urls=trusted_urls, proxies=proxies, stop=stop, turns=turns)
 
     async def __aenter__(self) -> HttpClient:
         return self

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from monitor.net.stop import pause
+from monitor.net.turns import SharedTurns
 
 Clock = Callable[[], float]
 
@@ -37,12 +38,16 @@ class Grant:
         self._host = host
         self._clock = clock
         self._open = True
+        # Told too when the request starts: the shared turn it holds (see SharedTurns.started).
+        self.on_start: Callable[[], None] | None = None
 
     def started(self) -> None:
         if self._open:
             self._open = False
             self._host.last_start = self._clock()
             self._host.gate.release()
+            if self.on_start is not None:
+                self.on_start()
 
 
 class HostLimiter:
@@ -64,10 +69,16 @@ class HostLimiter:
         min_interval: float,
         clock: Clock = time.monotonic,
         stop: threading.Event | None = None,
+        turns: SharedTurns | None = None,
     ) -> None:
-        """`stop`: once set, a request waiting for its host's turn gives up (Stopped) at once."""
+        """`stop`: once set, a request waiting for its host's turn gives up (Stopped) at once.
+
+        `turns`: the start times other processes share (workers of the job queue); taken last,
+        right before the request goes out, so the recorded start is the real one.
+        """
         self._overall = asyncio.Semaphore(max_concurrency)
         self._stop = stop
+        self._turns = turns
         self._per_host = per_host_concurrency
         self._interval = min_interval
         self._clock = clock
@@ -106,6 +117,15 @@ class HostLimiter:
             except BaseException:
                 state.gate.release()
                 raise
+            if self._turns is not None:
+                turns = self._turns
+                try:
+                    await turns.take(host, state.interval, self._stop)
+                except BaseException:
+                    self._overall.release()
+                    state.gate.release()
+                    raise
+                grant.on_start = lambda: turns.started(host)
             try:
                 yield grant
             finally:

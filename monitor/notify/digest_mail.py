@@ -101,7 +101,10 @@ def render_digest(
     scans: int,
     settings: Settings,
     channels: Sequence[ChannelLine] = (),
+    *,
+    recipients: Sequence[str],
 ) -> Digest:
+    """The period's e-mail, addressed to `recipients`: the office's own people, or [email]'s."""
     brand_name = display(brand.name, 120)
     totals = {section.key: section.total for section in sections}
     new_count = totals["new"]
@@ -161,8 +164,8 @@ def render_digest(
     }
     plain = render("digest.txt", lang, **context)
     html = render("digest.html", lang, **context)
-    email = settings.email
-    message = compose(email.sender or "monitor@localhost", list(email.recipients), subject, plain, html)
+    sender = settings.email.sender or "monitor@localhost"
+    message = compose(sender, list(recipients), subject, plain, html)
     return Digest(
         brand=brand.slug,
         brand_name=brand_name,

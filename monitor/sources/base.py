@@ -6,7 +6,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import urlsplit
 
 from monitor.candidates import Sighting
@@ -32,12 +32,15 @@ from monitor.sources.hits import (
     SourceResult,
     error_detail,
     make_hit,
+    page_from_json,
+    page_to_json,
     plain_text,
 )
 
 if TYPE_CHECKING:
     # Annotations only: parsers and planning stay importable without the network stack.
     from monitor.net.client import HttpClient, Response
+    from monitor.shared import SharedWork
 
 log = get_logger(__name__)
 
@@ -96,6 +99,9 @@ class SearchSource(ABC, Generic[S]):
 
     key: ClassVar[str]
     title: ClassVar[str]
+    # Whether a query's page depends only on the query (not on a token of this run), so brands
+    # of one scan asking the same query may share the answer (see `shared`).
+    shared_pages: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -110,6 +116,8 @@ class SearchSource(ABC, Generic[S]):
         self.lang = lang
         self._sleep = sleep
         self._requests = 0
+        # Set when scans run as jobs: a query already answered for another brand is not asked again.
+        self.shared: SharedWork | None = None
 
     @classmethod
     def from_settings(cls, settings: S, client: HttpClient, *, lang: Language | None = None) -> Self:
@@ -273,7 +281,7 @@ class SearchSource(ABC, Generic[S]):
     ) -> bool:
         """Run one query into the tally; True when the source must stop."""
         try:
-            page = await self.search(query)
+            page = await self._page(query)
         except RobotsDisallowed as exc:
             # An unreachable robots.txt also forbids the page: then the host is down, not refusing.
             unreachable = await self._robots_unreachable(exc.url)
@@ -309,6 +317,17 @@ class SearchSource(ABC, Generic[S]):
         seen[query.text] = offset + len(page.hits)
         more[query.text] = page.has_more and bool(page.hits)
         return False
+
+    async def _page(self, query: Query) -> Page:
+        """The query's page: asked of the engine, or read from the brand that asked it first."""
+        if self.shared is None or not self.shared_pages:
+            return await self.search(query)
+
+        async def ask() -> dict[str, Any]:
+            return page_to_json(await self.search(query))
+
+        key = f"search:{self.key}:{query.page}:{query.text}"
+        return page_from_json(await self.shared.once(key, ask))
 
     def _blocked(self, tally: _Tally, reason: str) -> bool:
         message = self.scrub(reason)

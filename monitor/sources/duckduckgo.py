@@ -124,6 +124,8 @@ class DuckDuckGoSource(SearchSource[DuckDuckGoSettings]):
 
     key = "duckduckgo"
     title = "DuckDuckGo"
+    # Later pages come through the form of the page before: a page is not shared between brands.
+    shared_pages = False
 
     def __init__(self, settings: DuckDuckGoSettings, client: HttpClient, **kwargs: Any) -> None:
         super().__init__(settings, client, **kwargs)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.candidates import Sighting, clean_text, keep_text
 from monitor.diff import SourceStatus
@@ -36,6 +37,27 @@ class Page:
     # Set when the engine answered but could not search everything (SearXNG engines down).
     coverage: str | None = None
     coverage_blocked: bool = False
+
+
+def page_to_json(page: Page) -> dict[str, Any]:
+    """A page as JSON, to be shared by the brands of one scan (monitor.shared)."""
+    return {
+        "hits": [[hit.title, hit.url, hit.snippet] for hit in page.hits],
+        "fetched_at": page.fetched_at.isoformat(),
+        "has_more": page.has_more,
+        "coverage": page.coverage,
+        "coverage_blocked": page.coverage_blocked,
+    }
+
+
+def page_from_json(data: Mapping[str, Any]) -> Page:
+    return Page(
+        hits=[Hit(str(title), str(url), str(snippet)) for title, url, snippet in data.get("hits", [])],
+        fetched_at=datetime.fromisoformat(str(data["fetched_at"])),
+        has_more=bool(data.get("has_more", False)),
+        coverage=data.get("coverage"),
+        coverage_blocked=bool(data.get("coverage_blocked", False)),
+    )
 
 
 @dataclass

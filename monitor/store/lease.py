@@ -233,6 +233,8 @@ class Heartbeat:
     heartbeat_at: datetime | None
     revision: str | None  # the database's
     head: str | None  # the newest this installation knows
+    # Job-queue workers whose heartbeat is fresh (None: not asked, or no queue tables).
+    workers: int | None = None
 
     def alive(self, lease_seconds: float, now: datetime | None = None) -> bool:
         """Running, with a heartbeat younger than the lease."""
@@ -241,7 +243,7 @@ class Heartbeat:
         return (now or _now()) - self.heartbeat_at < timedelta(seconds=lease_seconds)
 
 
-def read_heartbeat(url: str) -> Heartbeat:
+def read_heartbeat(url: str, worker_window: float | None = None) -> Heartbeat:
     """The heartbeat and revisions of the database at `url`, changing nothing.
 
     No migration runs and no SQLite file or folder is created (DatabaseAccessError "missing"
@@ -273,6 +275,15 @@ def read_heartbeat(url: str) -> Heartbeat:
                 if tables.has_table("daemon_state")
                 else None
             )
+            workers = None
+            if worker_window is not None and tables.has_table("procrastinate_workers"):
+                workers = connection.scalar(
+                    text(
+                        "SELECT count(*) FROM procrastinate_workers "
+                        "WHERE last_heartbeat > now() - make_interval(secs => :window)"
+                    ),
+                    {"window": worker_window},
+                )
     except DBAPIError as exc:
         raise database_failure(exc, engine.url) from exc
     finally:
@@ -280,7 +291,8 @@ def read_heartbeat(url: str) -> Heartbeat:
     beat = row[1] if row is not None else None
     if beat is not None and beat.tzinfo is None:  # SQLite keeps no zone: stored as UTC
         beat = beat.replace(tzinfo=UTC)
-    return Heartbeat(row[0] if row is not None else None, beat, revision, schema_head() or _alembic_head(url))
+    head = schema_head() or _alembic_head(url)
+    return Heartbeat(row[0] if row is not None else None, beat, revision, head, workers)
 
 
 def schema_head(folder: Path | None = None) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,6 +19,8 @@ from monitor.store.schema import BrandLock, Scan, SourceRun, utcnow
 # its owner. A dead process on this host, or (PostgreSQL) a lost session, frees its brands at once.
 SCAN_HEARTBEAT_SECONDS = 15.0
 SCAN_STALE_SECONDS = 300.0
+# The owner of a scan run as jobs: its parts are closed by the queue, never by a heartbeat check.
+QUEUED = "queue"
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ class ScanRepository:
         now = now or utcnow()
         cutoff = now - timedelta(seconds=stale_after)
         running = self.session.execute(
-            select(Scan.id, Scan.owner, Scan.heartbeat_at).where(Scan.status == "running")
+            select(Scan.id, Scan.owner, Scan.heartbeat_at).where(
+                Scan.status == "running", or_(Scan.owner.is_(None), Scan.owner != QUEUED)
+            )
         ).all()
         closed: list[int] = []
         for scan_id, owner, beat in running:
@@ -244,6 +248,11 @@ class ScanRepository:
         return self.session.scalars(
             select(SourceRun).where(SourceRun.scan_id == scan_id).order_by(SourceRun.id)
         ).all()
+
+    def latest(self, trigger: str) -> Scan | None:
+        """The last scan started with this trigger."""
+        query = select(Scan).where(Scan.trigger == trigger).order_by(Scan.started_at.desc(), Scan.id.desc())
+        return self.session.scalars(query.limit(1)).first()
 
     def recent(self, limit: int = 10) -> Sequence[Scan]:
         return self.session.scalars(select(Scan).order_by(Scan.id.desc()).limit(limit)).all()

@@ -304,4 +304,4 @@ class Tip(Base):
 
 
 # Models kept in their own modules register on Base.metadata when this module is imported.
-from monitor.store import schema_accounts, schema_reports  # noqa: E402, F401
+from monitor.store import schema_accounts, schema_queue, schema_reports  # noqa: E402, F401

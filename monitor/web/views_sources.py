@@ -1,12 +1,16 @@
-"""Sources and scans: each source's health, the recent scans with their counts, the daemon's heartbeat."""
+"""Sources and scans: each source's health, the recent scans with their counts, the daemon's heartbeat,
+and the job queue (waiting, running, failed, retrying jobs and live workers) when scans run as jobs."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from starlette.responses import Response
 
+from monitor.queue_words import QUEUE_NAMES, TASK_NAMES, age_words, named, queue_word
 from monitor.store.console import ConsoleViews
+from monitor.store.queue_state import QueueState, queue_state
 from monitor.store.schema import utcnow
 from monitor.web.handling import Ctx, endpoint
 
@@ -26,6 +30,15 @@ def sources_page(ctx: Ctx) -> Response:
         and utcnow() - daemon.heartbeat_at < lease
     )
     offices = {brand.slug: brand.name for brand in ctx.console.settings.brands}
+    queue = ctx.console.settings.queue
+    jobs: QueueState | None = None
+    if queue.backend == "procrastinate":
+        jobs = queue_state(ctx.session, alive_seconds=queue.stall_seconds)
+    lang = ctx.lang
+
+    def qw(key: str, **values: Any) -> str:
+        return queue_word(key, lang, **values)
+
     return ctx.render(
         "sources.html",
         view=view,
@@ -34,6 +47,11 @@ def sources_page(ctx: Ctx) -> Response:
         alive=alive,
         offices=offices,
         count_keys=COUNT_KEYS,
+        jobs=jobs,
+        qw=qw,
+        age=lambda value: age_words(value, lang),
+        queue_name=lambda code: named(QUEUE_NAMES, code, lang, 40),
+        task_name=lambda code: named(TASK_NAMES, code, lang, 60),
     )
 
 

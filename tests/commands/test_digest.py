@@ -5,8 +5,10 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
+import tomllib
 from collections.abc import Iterator
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import click
@@ -19,10 +21,16 @@ from monitor.commands.digest import digest_command, parse_since
 from monitor.errors import NotifyError
 from monitor.store.db import open_database, session_factory
 from monitor.store.schema import utcnow
-from tests.notify.helpers import data, scan, smtp_server
+from tests.notify.helpers import Received, data, scan, smtp_server
 from tests.support.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]
+# The offices of the shipped brands file: the digest goes to each, the seeded scans are Bình Dương's.
+OFFICES = {
+    brand["slug"]: brand["name"]
+    for brand in tomllib.loads((REPO / "config" / "brands.toml").read_text(encoding="utf-8"))["brands"]
+}
+BINH_DUONG = "Bảo hiểm xã hội tỉnh Bình Dương"
 
 
 @click.group()
@@ -71,6 +79,20 @@ def seed(factory: sessionmaker[Session]) -> None:
     scan(factory, [data(), data("facebook:page:b", "BHXH Bình Dương hỗ trợ")], start + timedelta(hours=6))
 
 
+def office_of(subject: str) -> str:
+    """The office a digest's subject names: "[<office name>] …"."""
+    assert subject.startswith("[")
+    return subject[1:].split("]", 1)[0]
+
+
+def one_per_office(server_messages: list[Received]) -> dict[str, EmailMessage]:
+    """The digests received, by office name; exactly one for each office."""
+    by_office = {office_of(str(m.message["Subject"])): m.message for m in server_messages}
+    assert len(by_office) == len(server_messages)
+    assert set(by_office) == set(OFFICES.values())
+    return by_office
+
+
 def test_sends_once_then_nothing_new(workdir: Path, factory: sessionmaker[Session]) -> None:
     seed(factory)
     with smtp_server() as server:
@@ -82,9 +104,9 @@ def test_sends_once_then_nothing_new(workdir: Path, factory: sessionmaker[Sessio
         in first.output
     )
     assert second.exit_code == 0, second.output
-    assert "không có gì mới từ" in second.output
-    [received] = server.mailbox.messages
-    assert received.message.get_body(("html",)) is not None
+    assert second.output.count("không có gì mới từ") == len(OFFICES)
+    received = one_per_office(server.mailbox.messages)
+    assert received[BINH_DUONG].get_body(("html",)) is not None
 
 
 def test_smtp_down_fails_then_sends_next_run(workdir: Path, factory: sessionmaker[Session]) -> None:
@@ -98,7 +120,9 @@ def test_smtp_down_fails_then_sends_next_run(workdir: Path, factory: sessionmake
     with smtp_server(port=port) as server:
         up = run(workdir, port=port)
     assert up.exit_code == 0, up.output
-    assert len(server.mailbox.messages) == 1
+    assert "2 trang/tài khoản mạo danh mới" in str(
+        one_per_office(server.mailbox.messages)[BINH_DUONG]["Subject"]
+    )
 
 
 def test_dry_run_prints_the_digest(workdir: Path, factory: sessionmaker[Session]) -> None:
@@ -111,7 +135,9 @@ def test_dry_run_prints_the_digest(workdir: Path, factory: sessionmaker[Session]
     # Nothing was recorded: a real run still has the whole period to send.
     with smtp_server() as server:
         assert run(workdir, port=server.port).exit_code == 0
-    assert len(server.mailbox.messages) == 1
+    assert "2 trang/tài khoản mạo danh mới" in str(
+        one_per_office(server.mailbox.messages)[BINH_DUONG]["Subject"]
+    )
 
 
 def test_out_file_in_english(workdir: Path, factory: sessionmaker[Session]) -> None:
@@ -119,9 +145,16 @@ def test_out_file_in_english(workdir: Path, factory: sessionmaker[Session]) -> N
     out = workdir / "digest.eml"
     result = run(workdir, "--out", str(out), "--lang", "en", lang="en")
     assert result.exit_code == 0, result.output
-    assert "written to a file, not sent" in result.output
-    parsed = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
-    assert "2 new impersonation(s)" in str(parsed["Subject"])
+    assert result.output.count("written to a file, not sent") == len(OFFICES)
+    # With several offices, one file each: digest-<office>.eml beside the given name.
+    assert not out.exists()
+    files = {slug: workdir / f"digest-{slug}.eml" for slug in OFFICES}
+    parsed = {
+        slug: email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for slug, path in files.items()
+    }
+    assert {slug: office_of(str(message["Subject"])) for slug, message in parsed.items()} == OFFICES
+    assert "2 new impersonation(s)" in str(parsed["bhxh-binh-duong"]["Subject"])
 
 
 def test_since_and_errors(workdir: Path, factory: sessionmaker[Session]) -> None:
@@ -136,9 +169,9 @@ def test_since_and_errors(workdir: Path, factory: sessionmaker[Session]) -> None
         since = (utcnow() - timedelta(days=2) + timedelta(hours=3)).isoformat()
         result = run(workdir, "--since", since, port=server.port)
     assert result.exit_code == 0, result.output
-    [received] = server.mailbox.messages
+    received = one_per_office(server.mailbox.messages)
     # Only the second scan's new finding falls after --since.
-    assert "1 trang/tài khoản mạo danh mới" in str(received.message["Subject"])
+    assert "1 trang/tài khoản mạo danh mới" in str(received[BINH_DUONG]["Subject"])
 
 
 def test_parse_since_reads_local_time() -> None:

@@ -239,3 +239,16 @@ def test_a_terminal_run_shows_bars_and_only_warnings(tmp_path: Path) -> None:
     assert "KHÔNG NGUỒN NÀO TRẢ LỜI" in shown
     assert "search_query_failed" in shown  # a warning, printed above the display
     assert "scan_started" not in shown  # INFO lines stay out of the terminal
+
+
+def test_sources_of_several_offices_are_named_by_office() -> None:
+    report = _report(("brave", "ok", 2, 5, ""))
+    report.sources.append(SourceReport("brave", "bhxh-tphcm", "ok", 2, 3, None))
+    out = io.StringIO()
+    print_summary(report, "vi", console=Console(file=out, width=200, highlight=False))
+    shown = out.getvalue()
+    assert "Cơ quan" in shown
+    assert "bhxh-tphcm" in shown
+    single = io.StringIO()
+    print_summary(_report(("brave", "ok", 2, 5, "")), "vi", console=Console(file=single, width=200))
+    assert "Cơ quan" not in single.getvalue()

@@ -69,7 +69,7 @@ def _settings(base: str, tmp_path: Path) -> Settings:
 def _scan(settings: Settings) -> ScanReport:
     engine = open_database(settings.database.url)
     try:
-        return asyncio.run(Scanner(settings, engine, notify=False).run(None, ["duckduckgo"]))
+        return asyncio.run(Scanner(settings, engine, notify=False).run(["bhxh-binh-duong"], ["duckduckgo"]))
     finally:
         engine.dispose()
 

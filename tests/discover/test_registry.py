@@ -53,7 +53,7 @@ def test_a_broken_discoverer_is_a_failed_source_and_the_scan_finishes(
     settings = _settings(tmp_path)
     engine = open_database(settings.database.url)
     try:
-        report = asyncio.run(Scanner(settings, engine, notify=False).run(None, ["tip"]))
+        report = asyncio.run(Scanner(settings, engine, notify=False).run(["bhxh-binh-duong"], ["tip"]))
     finally:
         engine.dispose()
     assert [(s.name, s.status) for s in report.sources] == [("tip", "failed")]

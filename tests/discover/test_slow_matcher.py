@@ -54,7 +54,7 @@ def test_a_matcher_built_after_the_flow_ended_still_judges_the_brand(
     monkeypatch.setattr(BrandFlow, "run", flow_then_signal)
     engine = open_database(settings.database.url)
     try:
-        report = asyncio.run(Scanner(settings, engine, notify=False).run(None, ["duckduckgo"]))
+        report = asyncio.run(Scanner(settings, engine, notify=False).run(["bhxh-binh-duong"], ["duckduckgo"]))
     finally:
         engine.dispose()
     assert flow_ended.is_set()

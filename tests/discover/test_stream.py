@@ -87,7 +87,7 @@ def test_a_page_is_read_before_the_search_that_found_it_has_finished(
     settings = load_settings(REPO / "config" / "monitor.toml", environ=env)
     engine = open_database(settings.database.url)
     try:
-        report = asyncio.run(Scanner(settings, engine, notify=False).run(None, ["brave"]))
+        report = asyncio.run(Scanner(settings, engine, notify=False).run(["bhxh-binh-duong"], ["brave"]))
     finally:
         engine.dispose()
     assert state.searches == 2

@@ -156,13 +156,33 @@ def test_unknown_channel_and_empty_selection_exit_non_zero(
     env = {"MONITOR_DATABASE__URL": db_url, "MONITOR_EVIDENCE__DIR": str(evidence)}
     out = tmp_path / "x.docx"
     code, _, stderr = run_cli(
-        env, "report", "letter", "--triage", "confirmed", "--to", "nope", "--out", str(out)
+        env,
+        "report",
+        "letter",
+        "--brand",
+        "bhxh-binh-duong",
+        "--triage",
+        "confirmed",
+        "--to",
+        "nope",
+        "--out",
+        str(out),
     )
     assert code == 1
     assert "không có kênh báo cáo 'nope'" in stderr
     assert "pa05" in stderr
     code, _, stderr = run_cli(
-        env, "report", "letter", "--triage", "dismissed", "--to", "pa05", "--out", str(out)
+        env,
+        "report",
+        "letter",
+        "--brand",
+        "bhxh-binh-duong",
+        "--triage",
+        "dismissed",
+        "--to",
+        "pa05",
+        "--out",
+        str(out),
     )
     assert code == 1
     assert "không có phát hiện nào" in stderr

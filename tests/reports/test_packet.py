@@ -44,7 +44,18 @@ def test_zip_packet_holds_everything_and_its_sums_verify(
     env = {"MONITOR_DATABASE__URL": db_url, "MONITOR_EVIDENCE__DIR": str(evidence)}
     out = tmp_path / "packet.zip"
     code, stdout, stderr = run_cli(
-        env, "report", "packet", str(web), str(facebook), str(bare), "--to", "pa05", "--out", str(out)
+        env,
+        "report",
+        "packet",
+        "--brand",
+        "bhxh-binh-duong",
+        str(web),
+        str(facebook),
+        str(bare),
+        "--to",
+        "pa05",
+        "--out",
+        str(out),
     )
     assert code == 0, stderr
     assert f"Chưa có tệp bằng chứng: #{bare}" in stdout
@@ -82,7 +93,9 @@ def test_folder_packet_checks_with_sha256sum(db_url: str, tmp_path: Path, run_cl
     web, _, _ = _seed(db_url, evidence)
     env = {"MONITOR_DATABASE__URL": db_url, "MONITOR_EVIDENCE__DIR": str(evidence)}
     out = tmp_path / "packet"
-    code, _, stderr = run_cli(env, "report", "packet", str(web), "--out", str(out))
+    code, _, stderr = run_cli(
+        env, "report", "packet", "--brand", "bhxh-binh-duong", str(web), "--out", str(out)
+    )
     assert code == 0, stderr
     assert not (out / "cong-van.docx").exists()
     done = subprocess.run(

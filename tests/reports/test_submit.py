@@ -132,7 +132,7 @@ def test_netcraft_and_abuse_mail_go_once_each_and_only_after_approval(
             "MONITOR_EMAIL__RECIPIENTS": '["canbo@example.vn"]',
         }
         # Not approved: nothing leaves.
-        code, out, err = run_cli(env, "reports", "submit")
+        code, out, err = run_cli(env, "reports", "submit", "--brand", "bhxh-binh-duong")
         assert code == 0, err
         assert "Không có báo cáo nào đã duyệt" in out
         assert stand_in.reports == []
@@ -143,13 +143,13 @@ def test_netcraft_and_abuse_mail_go_once_each_and_only_after_approval(
             code, out, err = run_cli(env, "reports", "approve", str(finding_id), "--to", key, "--by", "Lan")
             assert code == 0, err
             assert "monitor reports submit" in out
-        code, out, err = run_cli(env, "reports", "submit", "--by", "Lan")
+        code, out, err = run_cli(env, "reports", "submit", "--brand", "bhxh-binh-duong", "--by", "Lan")
         assert code == 0, err + out
         assert out.count("đã gửi") == 2
 
         # Twice more: still one report and one mail.
         for _ in range(2):
-            code, out, err = run_cli(env, "reports", "submit")
+            code, out, err = run_cli(env, "reports", "submit", "--brand", "bhxh-binh-duong")
             assert code == 0, err
         assert len(stand_in.reports) == 1
         assert stand_in.reports[0]["urls"] == [{"url": "https://www.bhxh-binhduong.com/rut-bhxh-1-lan"}]
@@ -177,7 +177,7 @@ def test_netcraft_and_abuse_mail_go_once_each_and_only_after_approval(
         assert "&lt;b&gt;BHXH&lt;/b&gt;" in html
         assert len(plain) < 20_000
 
-        code, out, err = run_cli(env, "reports", "poll")
+        code, out, err = run_cli(env, "reports", "poll", "--brand", "bhxh-binh-duong")
         assert code == 0, err
         assert stand_in.polled == ["uuid-1"]
 
@@ -220,12 +220,12 @@ def test_a_failed_send_is_recorded_and_can_be_tried_again(
             "MONITOR_EMAIL__SENDER": "vanphong@example.vn",
             "MONITOR_EMAIL__RECIPIENTS": '["canbo@example.vn"]',
         }
-        code, out, _ = run_cli(env, "reports", "submit")
+        code, out, _ = run_cli(env, "reports", "submit", "--brand", "bhxh-binh-duong")
         assert code == 1
         assert "lỗi" in out
         with smtp_server() as smtp:
             env["MONITOR_EMAIL__SMTP_PORT"] = str(smtp.port)
-            code, out, err = run_cli(env, "reports", "submit")
+            code, out, err = run_cli(env, "reports", "submit", "--brand", "bhxh-binh-duong")
             assert code == 0, err + out
             assert len(smtp.mailbox.messages) == 1
     with session_scope(factory) as session:

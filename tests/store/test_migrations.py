@@ -8,13 +8,16 @@ from sqlalchemy import inspect
 
 from monitor.store.db import downgrade, head_revision, make_engine, upgrade
 from monitor.store.schema import Base
+from monitor.store.schema_queue import ours
 
 
 def _diff(url: str) -> list[object]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": ours}
+            )
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()
