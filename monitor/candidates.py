@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from ipaddress import ip_address
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
@@ -31,6 +31,9 @@ MAX_NAME_CHARS = 300
 # Account names are kept as the platform showed them (evidence); displays escape and shorten them.
 MAX_KEPT_NAME_CHARS = 20_000
 MAX_SNIPPETS = 10
+# Canonical identities remembered per process, of URLs up to CANONICAL_CACHE_CHARS: a few MB at most.
+CANONICAL_CACHE = 8_192
+CANONICAL_CACHE_CHARS = 512
 
 
 def _words(text: str) -> frozenset[str]:
@@ -120,8 +123,20 @@ def canonical(url: str) -> Identity | None:
     """The canonical identity of a result URL; None when it is not a usable http(s) URL.
 
     Never raises: javascript:, data:, empty, overlong or garbled input yields None and the caller
-    skips the result.
+    skips the result. Pure, so the answers for URLs of usual length are remembered: engines and
+    re-scans bring the same URLs again.
     """
+    if len(url) <= CANONICAL_CACHE_CHARS:
+        return _remembered(url)
+    return _canonical_or_none(url)
+
+
+@lru_cache(maxsize=CANONICAL_CACHE)
+def _remembered(url: str) -> Identity | None:
+    return _canonical_or_none(url)
+
+
+def _canonical_or_none(url: str) -> Identity | None:
     try:
         return _canonical(url, depth=0)
     except (ValueError, UnicodeError):  # bad port, IPv6 brackets, IDNA labels: not a usable URL
@@ -143,7 +158,9 @@ def unwrap_redirect(url: str) -> str:
 
 
 def _split(url: str) -> tuple[str, str, str, list[tuple[str, str]]] | None:
-    text = "".join(ch for ch in url.strip() if ch >= " " and ch != "\x7f")
+    text = url.strip()
+    if not text.isprintable():  # printable text has no control character to drop
+        text = "".join(ch for ch in text if ch >= " " and ch != "\x7f")
     if not text or len(text) > MAX_URL_CHARS:
         return None
     if text.startswith("//"):
@@ -180,6 +197,8 @@ def clean_name(text: str) -> str:
 
     "bhxh\u200b" and "bhxh " (a trailing %20) open the same account as "bhxh".
     """
+    if text.isascii() and text.isprintable():
+        return text.strip()
     kept = "".join(
         ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs") and ch not in _INVISIBLE
     )
@@ -196,9 +215,12 @@ def _redirect_target(scheme: str, host: str, path: str, query: list[tuple[str, s
         return args.get("u")
     if host in ("youtube.com", "www.youtube.com", "m.youtube.com") and path == "/redirect":
         return args.get("q")
-    domain = registrable_domain(host) or ""
-    if domain.startswith("google.") and path == "/url":
-        return args.get("q") or args.get("url")
+    # A registrable domain is the host's last labels: one starting "google." needs the host to
+    # hold "google.", so the public-suffix list is consulted (and loaded) for such hosts only.
+    if path == "/url" and "google." in host.lower():
+        domain = registrable_domain(host) or ""
+        if domain.startswith("google."):
+            return args.get("q") or args.get("url")
     return None
 
 
@@ -265,7 +287,9 @@ def _norm_path(raw: str) -> str:
                 out.pop()
         elif segment not in ("", "."):
             out.append(segment)
-    text = "".join(ch for ch in "/".join(out) if unicodedata.category(ch) not in ("Cc", "Cs"))
+    text = "/".join(out)
+    if not text.isprintable():
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
     return "/" + quote(text, safe="/-._~!$&'()*+,;=:@", errors="replace")
 
 
@@ -435,11 +459,12 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\
 def clean_text(text: str, limit: int = MAX_NAME_CHARS) -> str:
     """Unescaped, NFC, one-line text without control, bidi-override or unpaired surrogate characters."""
     text = html.unescape(text)
-    text = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI)
-    )
+    if not text.isprintable():  # else nothing to drop: no control, bidi or surrogate, one kind of space
+        text = "".join(
+            " " if ch.isspace() else ch
+            for ch in text
+            if ch.isspace() or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI)
+        )
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -451,9 +476,10 @@ def keep_text(text: str, limit: int = MAX_KEPT_NAME_CHARS) -> str:
     (a right-to-left override, invisible characters) stay for the matcher to see and report.
     """
     text = html.unescape(text)
-    text = "".join(
-        " " if ch.isspace() else ch for ch in text if ch != "\x00" and not "\ud800" <= ch <= "\udfff"
-    )
+    if not text.isprintable():
+        text = "".join(
+            " " if ch.isspace() else ch for ch in text if ch != "\x00" and not "\ud800" <= ch <= "\udfff"
+        )
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

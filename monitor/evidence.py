@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +34,8 @@ KEPT_HEADERS = (
     "location",
     "x-robots-tag",
 )
+# Capture ids per query when a batch is read ahead (well under every driver's parameter limit).
+_PRELOAD_CHUNK = 500
 _EXTENSIONS = {
     "text/html": "html",
     "application/json": "json",
@@ -173,10 +175,27 @@ class EvidenceArchive:
             raise EvidenceError(f"evidence file does not match its hash: {path}")
         return body
 
-    def link(self, session: Session, capture_id: int, finding_id: int) -> None:
-        capture = session.get(Capture, capture_id)
+    def link(
+        self, session: Session, capture_id: int, finding_id: int, loaded: Mapping[int, Capture] | None = None
+    ) -> None:
+        """Name the finding a capture was fetched for, unless it names one already.
+
+        `loaded`: captures read ahead by `preload_captures` (others are read here)."""
+        capture = loaded.get(capture_id) if loaded is not None else None
+        if capture is None:
+            capture = session.get(Capture, capture_id)
         if capture is not None and capture.finding_id is None:
             capture.finding_id = finding_id
+
+    def preload_captures(self, session: Session, capture_ids: Iterable[int]) -> dict[int, Capture]:
+        """These captures by id, read in a few queries (for a batch of `link` calls)."""
+        wanted = sorted(set(capture_ids))
+        found: dict[int, Capture] = {}
+        for start in range(0, len(wanted), _PRELOAD_CHUNK):
+            chunk = wanted[start : start + _PRELOAD_CHUNK]
+            rows = session.scalars(select(Capture).where(Capture.id.in_(chunk)))
+            found.update((row.id, row) for row in rows)
+        return found
 
     def captures(self, session: Session, finding_id: int) -> list[Capture]:
         """The archived fetches of a finding's pages, oldest first (none for pages never fetched)."""

@@ -58,33 +58,70 @@ def plan(brand: BrandSettings, max_queries: int, *, pages: int = 1) -> list[Quer
     excluded = _exclusions(brand.official_domains)
     pages = max(1, min(pages, MAX_PAGES))
 
-    ranked: list[tuple[tuple[int, ...], Query]] = []
-    for page in range(1, pages + 1):
-        extra = PAGE_PENALTY * (page - 1)
-        for site_index, (site, penalty) in enumerate(SITES):
-            for name_index, name in enumerate(names):
-                for phrase_index, phrase in enumerate([None, *phrases]):
-                    weight = name_index + penalty + (phrase_index and phrase_index + 1) + extra
-                    text = _text(site, [f'"{name}"'] + ([f'"{phrase}"'] if phrase else []), excluded)
-                    query = Query(text, site, phrase, page, name)
-                    ranked.append(((weight, page, phrase_index, name_index, site_index), query))
-            for custom_index, terms in enumerate(custom):
-                weight = 1 + custom_index + penalty + extra
-                query = Query(_text(site, [terms], excluded), site, None, page, terms)
-                ranked.append(((weight, page, 0, -1, site_index), query))
-    ranked.sort(key=lambda item: item[0])
-
+    # Queries are ranked by key alone, a band of weights at a time, and the text of a query is
+    # only written when its turn comes: most combinations rank below `max_queries`. Every key
+    # with a lower weight ranks before the band, so the bands keep the order of one full sort.
+    phrase_options: list[str | None] = [None, *phrases]
+    shape = _Shape(len(names), len(phrase_options), len(custom), pages)
     chosen: list[Query] = []
     seen: set[tuple[str, int]] = set()
-    for _, query in ranked:
-        key = (_key(query.text), query.page)
-        if len(query.text) > MAX_QUERY_CHARS or key in seen:
-            continue
-        seen.add(key)
-        chosen.append(query)
-        if len(chosen) == max_queries:
-            break
+    low, high = -1, 3
+    while low < shape.top:
+        for _, page, phrase_index, name_index, site_index, custom_index in shape.band(low, high):
+            site = SITES[site_index][0]
+            if name_index < 0:
+                terms = custom[custom_index]
+                query = Query(_text(site, [terms], excluded), site, None, page, terms)
+            else:
+                name, phrase = names[name_index], phrase_options[phrase_index]
+                text = _text(site, [f'"{name}"'] + ([f'"{phrase}"'] if phrase else []), excluded)
+                query = Query(text, site, phrase, page, name)
+            key = (_key(query.text), query.page)
+            if len(query.text) > MAX_QUERY_CHARS or key in seen:
+                continue
+            seen.add(key)
+            chosen.append(query)
+            if len(chosen) == max_queries:
+                return chosen
+        low, high = high, 2 * high + 1
     return chosen
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How many names, phrase options (none first), custom phrases and pages a plan combines."""
+
+    names: int
+    phrases: int
+    custom: int
+    pages: int
+
+    @property
+    def top(self) -> int:
+        """Above every weight of the plan."""
+        most = max(penalty for _, penalty in SITES)
+        return self.names + self.phrases + self.custom + most + PAGE_PENALTY * self.pages + 2
+
+    def band(self, low: int, high: int) -> list[tuple[int, int, int, int, int, int]]:
+        """The keys weighing more than `low` and at most `high`, in plan order.
+
+        A key is (weight, page, phrase_index, name_index, site_index, custom_index): a custom
+        phrase has name_index -1; the first five tell any two keys apart."""
+        keys: list[tuple[int, int, int, int, int, int]] = []
+        for page in range(1, self.pages + 1):
+            extra = PAGE_PENALTY * (page - 1)
+            for site_index, (_, penalty) in enumerate(SITES):
+                for phrase_index in range(self.phrases):
+                    base = penalty + (phrase_index and phrase_index + 1) + extra
+                    if base > high:
+                        break  # later phrases weigh more still
+                    for name_index in range(max(0, low + 1 - base), min(self.names, high + 1 - base)):
+                        keys.append((base + name_index, page, phrase_index, name_index, site_index, 0))
+                start = penalty + extra
+                for custom_index in range(max(0, low - start), min(self.custom, high - start)):
+                    keys.append((1 + custom_index + start, page, 0, -1, site_index, custom_index))
+        keys.sort()
+        return keys
 
 
 def name_plan(brand: BrandSettings, max_queries: int) -> list[Query]:

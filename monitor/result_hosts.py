@@ -146,6 +146,8 @@ def ascii_host(raw: str) -> str | None:
 
 def is_ip(host: str) -> bool:
     """True for an IPv4 or IPv6 address (without brackets)."""
+    if ":" not in host and host.strip("0123456789."):
+        return False  # no colon, so IPv4 or nothing, and IPv4 is ASCII digits and dots only
     try:
         ip_address(host)
     except ValueError:

@@ -31,6 +31,7 @@ from monitor.evidence import EvidenceArchive, Fetched, Stored
 from monitor.followups import FollowUpContext, run_followups
 from monitor.log import get_logger
 from monitor.net.client import HttpClient
+from monitor.net.robots import RobotsMemory
 from monitor.net.turns import SharedTurns
 from monitor.net.urls import loggable
 from monitor.notify.channels import deliver_alerts
@@ -69,6 +70,8 @@ class Scanner:
     heartbeat_seconds: float = SCAN_HEARTBEAT_SECONDS
     # Request start times shared with other processes (workers of the job queue); None: this one only.
     turns: SharedTurns | None = None
+    # robots.txt rules the process learned before this scan (a worker's earlier jobs); None: its own.
+    robots: RobotsMemory | None = None
 
     def __post_init__(self) -> None:
         self.factory: sessionmaker[Session] = session_factory(self.engine)
@@ -142,7 +145,11 @@ class Scanner:
     def client(self, trusted: Sequence[str]) -> HttpClient:
         """The scan's HTTP client: the declared APIs trusted, the stop honoured, turns shared."""
         return HttpClient.from_settings(
-            self.settings.http, trusted_urls=list(trusted), stop=self.stop, turns=self.turns
+            self.settings.http,
+            trusted_urls=list(trusted),
+            stop=self.stop,
+            turns=self.turns,
+            robots=self.robots,
         )
 
     def endpoints(self, discoverers: Sequence[Discoverer]) -> list[str]:
@@ -173,18 +180,17 @@ class Scanner:
             active=frozenset(i for i, k in state.known.items() if k.status == "active"),
         )
 
-        archiving = asyncio.Lock()
-
         async def read(candidate: Candidate, url: str, reader: PageReader) -> Enrichment:
             return await self._read_page(client, brand.slug, candidate, url, reader)
 
-        async def archive(enrichment: Enrichment) -> tuple[Enrichment, tuple[Stored, ...]]:
+        async def archive(
+            enrichments: Sequence[Enrichment],
+        ) -> list[tuple[Enrichment, tuple[Stored, ...]]]:
             if self.dry_run:
-                return enrichment, ()
-            # Archived now, so the bodies are not held until the brand is judged; one unit at a time.
-            async with archiving:
-                stored = await asyncio.to_thread(self._archive, enrichment.responses)
-            return replace(enrichment, responses=()), stored
+                return [(enrichment, ()) for enrichment in enrichments]
+            # Archived now, so the bodies are not held until the brand is judged.
+            stored = await asyncio.to_thread(self._archive, [e.responses for e in enrichments])
+            return [(replace(e, responses=()), s) for e, s in zip(enrichments, stored, strict=True)]
 
         flow = BrandFlow(
             discovery,
@@ -277,9 +283,10 @@ class Scanner:
         logos = self._logos(brand)
         return await self._check_logo(client, logos, result) if logos else result
 
-    def _archive(self, responses: Sequence[Fetched]) -> tuple[Stored, ...]:
+    def _archive(self, pages: Sequence[Sequence[Fetched]]) -> list[tuple[Stored, ...]]:
+        """Each page's answers stored, all in one unit."""
         with session_scope(self.factory) as session:
-            return tuple(self.archive.store(session, response) for response in responses)
+            return [tuple(self.archive.store(session, response) for response in page) for page in pages]
 
     def _logos(self, slug: str) -> LogoBook:
         """The brand's official logos, hashed once per scanner."""

@@ -4,6 +4,8 @@ Discoverers emit leads into a bounded queue while they run; each identity is sch
 page read once (when it is known, vouched for, or its pre-score is worth a request), so pages
 are read while the searches still run, per-host politeness left to the client. The later
 discoverers (the re-check of known pages) run once the others are done and their leads read.
+Pages kept as evidence go to one archiver through a bounded queue: readers never wait for the
+disk, bodies in memory stay bounded, and the pages waiting are stored together in one unit.
 """
 
 from __future__ import annotations
@@ -34,15 +36,18 @@ ENRICH_CONCURRENCY = 8
 LEAD_QUEUE = 256
 # Pages waiting for a reader: roomy, so a slow host never holds the searches back.
 PAGE_QUEUE = 4096
+# Read pages waiting for the archiver (their bodies in memory), and the most stored in one unit.
+ARCHIVE_QUEUE = 32
+ARCHIVE_BATCH = 32
 # The reason recorded for a source run the stop cut short (skipped, never failed).
 STOPPED = "stopped"
 
 T = TypeVar("T")
 
 ReadPage = Callable[[Candidate, str, PageReader], Awaitable[Enrichment]]
-# Archives a page's answers at once: the enrichment comes back without their bodies, with what
+# Archives pages' answers, in order: each enrichment comes back without its bodies, with what
 # the archive stored (nothing in a dry run, where the bodies stay for nobody to store).
-Archive = Callable[[Enrichment], Awaitable[tuple[Enrichment, tuple[Stored, ...]]]]
+Archive = Callable[[Sequence[Enrichment]], Awaitable[list[tuple[Enrichment, tuple[Stored, ...]]]]]
 
 
 @dataclass
@@ -107,6 +112,7 @@ class BrandFlow:
         self._skipped = 0
         self._read = 0
         self._reported: set[str] = set()
+        self._archive_failed: Exception | None = None
 
     async def run(self, finished: Callable[[SourceResult], None]) -> Gathered:
         leads: asyncio.Queue[Lead] = asyncio.Queue(LEAD_QUEUE)
@@ -119,8 +125,10 @@ class BrandFlow:
 
         self.discovery.emit = leads.put
         self.discovery.finished = done
+        kept: asyncio.Queue[tuple[str, Enrichment] | None] = asyncio.Queue(ARCHIVE_QUEUE)
         consumer = asyncio.create_task(self._consume(leads, pages))
-        workers = [asyncio.create_task(self._reader(pages)) for _ in range(ENRICH_CONCURRENCY)]
+        archiver = asyncio.create_task(self._archiver(kept))
+        workers = [asyncio.create_task(self._reader(pages, kept)) for _ in range(ENRICH_CONCURRENCY)]
         try:
             early = [d for d in self.discoverers if not d.later]
             await _beside(self._phase(early), consumer)
@@ -133,8 +141,11 @@ class BrandFlow:
             for _ in workers:
                 await pages.put(None)
             await asyncio.gather(*workers)
+            await kept.put(None)
+            await archiver
         finally:
             consumer.cancel()
+            archiver.cancel()
             for task in workers:
                 task.cancel()
         if self._skipped:
@@ -244,10 +255,14 @@ class BrandFlow:
         self._seeds[candidate.identity] = _Seed(candidate.name, " ".join(candidate.snippets[:3]))
         await pages.put((candidate, url, reader))
 
-    async def _reader(self, pages: asyncio.Queue[tuple[Candidate, str, PageReader] | None]) -> None:
+    async def _reader(
+        self,
+        pages: asyncio.Queue[tuple[Candidate, str, PageReader] | None],
+        kept: asyncio.Queue[tuple[str, Enrichment] | None],
+    ) -> None:
         while (item := await pages.get()) is not None:
             candidate, url, reader = item
-            if self.stop.is_set():
+            if self.stop.is_set() or self._archive_failed is not None:
                 continue
             enrichment = await until_stop(self.read_page(candidate, url, reader), self.stop)
             if enrichment is None:
@@ -255,14 +270,41 @@ class BrandFlow:
             # Judged now while the searches run; the scorer remembers it for the final judgement.
             assert self.matcher is not None  # set before any page is scheduled
             verdict = judge(self.matcher, candidate, enrichment, self.allowlisted).data.verdict
-            if enrichment.responses and self._recorded(candidate, enrichment, verdict):
-                enrichment, stored = await self.archive(enrichment)
-                if stored:
-                    self.out.archived[candidate.identity] = stored
             self.out.enrichments[candidate.identity] = enrichment
+            if enrichment.responses and self._recorded(candidate, enrichment, verdict):
+                await kept.put((candidate.identity, enrichment))  # the archiver drops its bodies
             log.debug("page_read", identity=candidate.identity, outcome=enrichment.outcome)
             self._read += 1
             self.on_read(self._read, len(self._scheduled))
+
+    async def _archiver(self, kept: asyncio.Queue[tuple[str, Enrichment] | None]) -> None:
+        """Store the kept pages, the ones waiting together; raises the archive's failure at the end.
+
+        After a failure (a full disk) the queue is still drained, so no reader waits for ever,
+        and no more pages are read."""
+        done = False
+        while not done:
+            batch: list[tuple[str, Enrichment]] = []
+            item = await kept.get()
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= ARCHIVE_BATCH or kept.empty():
+                    break
+                item = kept.get_nowait()
+            done = item is None
+            if not batch or self._archive_failed is not None:
+                continue
+            try:
+                stored = await self.archive([enrichment for _, enrichment in batch])
+            except Exception as exc:
+                self._archive_failed = exc
+                continue
+            for (identity, _), (enrichment, archived) in zip(batch, stored, strict=True):
+                self.out.enrichments[identity] = enrichment
+                if archived:
+                    self.out.archived[identity] = archived
+        if self._archive_failed is not None:
+            raise self._archive_failed
 
     def _recorded(self, candidate: Candidate, enrichment: Enrichment, verdict: str) -> bool:
         """Whether this page will be kept as evidence; other bodies wait for the final judgement."""

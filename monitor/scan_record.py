@@ -15,7 +15,7 @@ from monitor.report import ScanReport, finding_view
 from monitor.scan_flow import Gathered
 from monitor.scoring import Scores, content_hash, judge
 from monitor.store.findings import FindingData, FindingRepository, as_known, snapshot
-from monitor.store.schema import Finding, Observation
+from monitor.store.schema import Capture, Finding, Observation
 
 # One unit of work (a context manager yielding a Session); a dry run rolls it back.
 Unit = Callable[[], Any]
@@ -156,10 +156,19 @@ class Recorder:
             repo = FindingRepository(session)
             for brand in {sighting.data.brand for sighting in pending}:
                 repo.preload(brand, [s.data.identity for s in pending if s.data.brand == brand])
-            for sighting in pending:
-                self._write(session, repo, sighting)
+            captures = self.archive.preload_captures(
+                session, [item.capture_id for sighting in pending for item in sighting.archived]
+            )
+            # The batch's findings and history are written together, then linked and announced.
+            written = [self._write(session, repo, sighting) for sighting in pending]
+            session.flush()
+            for data, stored, finding, observation in written:
+                if finding is not None:
+                    self._linked(session, data, stored, finding, observation, captures)
 
-    def _write(self, session: Any, repo: FindingRepository, sighting: _Sighting) -> None:
+    def _write(
+        self, session: Any, repo: FindingRepository, sighting: _Sighting
+    ) -> tuple[FindingData, list[Stored], Finding | None, Observation | None]:
         data, enrichment = sighting.data, sighting.enrichment
         stored = list(sighting.archived)
         if not self.dry_run:
@@ -167,12 +176,21 @@ class Recorder:
             stored += [self.archive.store(session, response) for response in fetched]
         if stored:
             data = replace(data, evidence_sha256=stored[0].sha256)
-        finding, observation = repo.apply_sighting(sighting.change, data, self.report.scan_id)
-        if finding is None:
-            return
+        finding, observation = repo.apply_sighting(sighting.change, data, self.report.scan_id, flush=False)
+        return data, stored, finding, observation
+
+    def _linked(
+        self,
+        session: Any,
+        data: FindingData,
+        stored: list[Stored],
+        finding: Finding,
+        observation: Observation | None,
+        captures: dict[int, Capture],
+    ) -> None:
         self.out.findings[data.identity] = finding.id
         for item in stored:
-            self.archive.link(session, item.capture_id, finding.id)
+            self.archive.link(session, item.capture_id, finding.id, captures)
         if observation is not None:
             self._event(finding, observation.event, data.page_state)
             if self.queue_alerts is not None and not self.dry_run:

@@ -7,7 +7,7 @@ result computes it and the others read it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 
@@ -17,5 +17,18 @@ class SharedWork(Protocol):
 
         When `compute` raises, the error goes to its caller and the key is freed: the next sharer
         computes it itself (a failure is never shared as a result).
+        """
+        ...
+
+    async def many(
+        self, keys: Sequence[str], compute: Callable[[list[str]], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """Every key's JSON-able result, each computed once among the sharers.
+
+        Keys already done are read; the keys nobody has claimed are claimed and computed by the
+        caller in one `compute(mine)` call; keys another sharer is computing are waited for, then
+        read (or computed here when that sharer gave up or died). A key `compute` leaves out of its
+        result failed: it is freed for the next sharer and missing from the answer. When `compute`
+        raises, its keys are freed and the error goes to the caller.
         """
         ...

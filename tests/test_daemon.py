@@ -24,6 +24,10 @@ from monitor.store.lease import read_state
 from monitor.store.schema import Scan
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Stops timed in seconds: these tests run one after another on one xdist worker, so that no
+# two of them start CPU-heavy monitor processes at the same moment.
+pytestmark = pytest.mark.xdist_group("timed_stops")
 FAST = {
     "MONITOR_SCHEDULE__SCAN_EVERY": "2s",
     "MONITOR_SCHEDULE__JITTER_SECONDS": "0",

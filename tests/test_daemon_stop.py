@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dnslib import DNSError
 from sqlalchemy import select
 
@@ -25,6 +26,10 @@ from monitor.store.schema import Finding, Notification, Observation, Scan, Sourc
 from tests.domains.dnsserver import FakeZones, dns_server
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Stops timed in seconds: these tests run one after another on one xdist worker, so that no
+# two of them start CPU-heavy monitor processes at the same moment.
+pytestmark = pytest.mark.xdist_group("timed_stops")
 # Longer than the test may take: a look-up held by the server ends only by the stop.
 DNS_TIMEOUT = "120"
 
@@ -174,8 +179,11 @@ def test_sigterm_during_lookalike_dns_exits_0_and_the_next_scan_loses_nothing(
     assert after["alerts"] == reference["alerts"]  # no alert twice, none missing
 
 
+# The wind-down never ends by itself. It waits in short sleeps: Python runs a signal handler
+# between bytecodes, so a signal that lands just before a long blocking wait (on a busy machine,
+# while the process is off the CPU) would be handled only when that wait ends.
 WIND_DOWN = """
-import threading
+import threading, time
 from monitor.daemon import stop_on_signals
 from monitor.log import configure
 configure("json")
@@ -184,7 +192,8 @@ with stop_on_signals(stop):
     print("ready", flush=True)
     stop.wait(120)
     print("stopping", flush=True)
-    threading.Event().wait(120)  # a wind-down that takes too long
+    while True:
+        time.sleep(0.1)
 """
 
 

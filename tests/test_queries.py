@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.queries import MAX_PAGES, SITES, Query, plan
+from monitor.queries import (
+    MAX_PAGES,
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    PAGE_PENALTY,
+    SITES,
+    Query,
+    _exclusions,
+    _key,
+    _terms,
+    _text,
+    plan,
+)
 from monitor.settings import BrandSettings
 
 
@@ -127,3 +139,56 @@ def test_hostile_profile_is_bounded_and_clean() -> None:
     web = [q for q in plan(brand, 500) if q.site is None]
     assert web
     assert web[0].text.endswith("-site:example.vn")
+
+
+def _every_query_sorted(brand: BrandSettings, max_queries: int, pages: int) -> list[Query]:
+    """The plan as its docstring states it: every combination weighed, sorted, the first kept."""
+    limit = min(max_queries, MAX_TERMS)
+    names = _terms(brand.all_names, limit)
+    phrases = [p for p in _terms(brand.scam_phrases, limit) if _key(p) not in {_key(n) for n in names}]
+    custom = _terms(brand.search_phrases, limit)
+    excluded = _exclusions(brand.official_domains)
+    ranked: list[tuple[tuple[int, ...], Query]] = []
+    for page in range(1, max(1, min(pages, MAX_PAGES)) + 1):
+        extra = PAGE_PENALTY * (page - 1)
+        for site_index, (site, penalty) in enumerate(SITES):
+            for name_index, name in enumerate(names):
+                for phrase_index, phrase in enumerate([None, *phrases]):
+                    weight = name_index + penalty + (phrase_index and phrase_index + 1) + extra
+                    text = _text(site, [f'"{name}"'] + ([f'"{phrase}"'] if phrase else []), excluded)
+                    query = Query(text, site, phrase, page, name)
+                    ranked.append(((weight, page, phrase_index, name_index, site_index), query))
+            for custom_index, terms in enumerate(custom):
+                weight = 1 + custom_index + penalty + extra
+                query = Query(_text(site, [terms], excluded), site, None, page, terms)
+                ranked.append(((weight, page, 0, -1, site_index), query))
+    ranked.sort(key=lambda item: item[0])
+    chosen: list[Query] = []
+    seen: set[tuple[str, int]] = set()
+    for _, query in ranked:
+        key = (_key(query.text), query.page)
+        if len(query.text) > MAX_QUERY_CHARS or key in seen:
+            continue
+        seen.add(key)
+        chosen.append(query)
+    return chosen[:max_queries]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "pages"),
+    [
+        ({}, 1),
+        ({}, 10),
+        ({"search_phrases": ["BHXH lừa đảo", "rút tiền BHXH", "hỗ trợ BHXH"]}, 4),
+        ({"names": [f"Tên {i}" for i in range(30)], "scam_phrases": [f"cụm {i}" for i in range(30)]}, 10),
+        # Long terms make queries too long to send; repeats make queries already planned.
+        ({"names": ["x" * 119, "BHXH", "bhxh"], "scam_phrases": ["y" * 119, "BHXH", "lừa"]}, 3),
+        ({"search_phrases": [f"câu {i}" for i in range(12)], "scam_phrases": []}, 2),
+    ],
+)
+def test_plan_keeps_the_order_of_one_full_sort(overrides: dict[str, object], pages: int) -> None:
+    brand = _brand(**overrides)
+    everything = _every_query_sorted(brand, 100_000, pages)
+    assert len(everything) > 12
+    for size in (1, 2, 5, 13, 40, 100, 100_000):
+        assert plan(brand, size, pages=pages) == everything[:size]

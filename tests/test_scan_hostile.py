@@ -98,6 +98,7 @@ def test_a_scan_of_hostile_pages_finishes_and_records_every_fake(
     assert "Trang không đọc được: 1 (quá giới hạn phân tích 1)" in status.stdout
 
 
+@pytest.mark.xdist_group("timed_stops")  # with the other stops timed in seconds
 def test_sigterm_while_the_daemon_reads_the_nested_page_exits_within_10_s(
     web: HostileWeb, db_url: str, tmp_path: Path
 ) -> None:

@@ -33,6 +33,10 @@ HELD = "telegram:bhxhbd_cskh_24h"  # its page is held open until the scan is sto
 HELD_PATH = "/tme/bhxhbd_cskh_24h"
 STOP_WITHIN = 5.0
 
+# Stops timed in seconds: these tests run one after another on one xdist worker, so that no
+# two of them start CPU-heavy monitor processes at the same moment.
+pytestmark = pytest.mark.xdist_group("timed_stops")
+
 
 class _Web:
     """page_web's answers, plus an event set when the held page is asked for, and a webhook."""

@@ -51,14 +51,13 @@ def names_under_every_rule() -> list[str]:
 
 def test_suffixes_read_per_top_level_domain_answer_as_the_whole_list() -> None:
     whole = PublicSuffixList()
-    checked = 0
-    for name in names_under_every_rule():
-        host = _ascii_host(name)
-        if host is None:
-            continue
-        checked += 1
+    hosts = [host for host in map(_ascii_host, names_under_every_rule()) if host is not None]
+    # Grouped by top-level domain, so that each one's rules are read from the list once (they are
+    # cached per top-level domain, and the list's private section interleaves them).
+    hosts.sort(key=lambda host: host.rsplit(".", 1)[-1])
+    for host in hosts:
         assert _public_suffixes(host.rsplit(".", 1)[-1]).is_public(host) == whole.is_public(host), host
-    assert checked > 20_000
+    assert len(hosts) > 20_000
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from monitor.digest import digest_reaches_anyone, send_digests
 from monitor.errors import ScanBusyError
 from monitor.i18n import tr
 from monitor.log import get_logger
+from monitor.net.robots import RobotsMemory
 from monitor.notify.channels import warn_nobody_told
 from monitor.scan import Scanner
 from monitor.settings import Settings
@@ -40,7 +41,7 @@ def run_command(cli: CliContext, no_initial_scan: bool) -> None:
     # "Nobody will be told" is said at start-up, not only at the first alert.
     warn_nobody_told(settings, settings.brands)
     if settings.queue.backend == "procrastinate":
-        schedule_queue(settings)
+        schedule_queue(settings, initial_scan=not no_initial_scan)
         return
     engine = open_database(settings.database.url)
     try:
@@ -52,7 +53,7 @@ def run_command(cli: CliContext, no_initial_scan: bool) -> None:
     exit_without_stragglers()
 
 
-def schedule_queue(settings: Settings) -> None:
+def schedule_queue(settings: Settings, *, initial_scan: bool = True) -> None:
     """With the job queue, `monitor run` is the scheduler: it defers the tick (which starts the scans
     that are due) and the digest; `monitor worker` processes run them. Several may run at once."""
     import asyncio
@@ -63,16 +64,18 @@ def schedule_queue(settings: Settings) -> None:
     stop = threading.Event()
     with stop_on_signals(stop):
         log.info("scheduler_started", tick_seconds=settings.queue.tick_seconds)
-        asyncio.run(run_scheduler(Queue(settings), stop))
+        asyncio.run(run_scheduler(Queue(settings), stop, initial_scan=initial_scan))
     exit_without_stragglers()
 
 
 def build_jobs(settings: Settings, engine: Engine) -> Jobs:
     """The daemon's jobs call exactly what `monitor scan` and `monitor digest` call."""
+    # robots.txt rules outlive a scan (for their TTL): the next scan does not ask again.
+    robots = RobotsMemory()
 
     def scan(sources: Sequence[str] | None, stop: threading.Event) -> object:
         # A brand scanned by `monitor scan` (or another of our jobs) is waited for, not skipped.
-        scanner = Scanner(settings, engine, trigger="daemon", stop=stop, wait=True)
+        scanner = Scanner(settings, engine, trigger="daemon", stop=stop, wait=True, robots=robots)
         try:
             return run_until_stopped(scanner.run(None, list(sources) if sources else None), stop)
         except ScanBusyError as busy:

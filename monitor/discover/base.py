@@ -98,6 +98,11 @@ class Discoverer(Protocol):
         """Exact URLs of APIs it may call without robots.txt or the SSRF guard; never a public page."""
         ...
 
+    def idle(self) -> list[SourceResult] | None:
+        """When the settings switch all its keys off: the source runs to report (skipped) without
+        running anything, so no job is spent on it; None when it has something to do."""
+        ...
+
     async def discover(self, run: Discovery) -> Found:
         """Emit leads through `run.emit` as they are found; report the source runs."""
         ...

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from monitor.settings import Settings
+    from monitor.sources.base import SourceResult
 
 KEY = "known"
 
@@ -35,6 +36,9 @@ class KnownPages:
 
     def api_endpoints(self) -> list[str]:
         return []
+
+    def idle(self) -> list[SourceResult] | None:
+        return None
 
     async def discover(self, run: Discovery) -> Found:
         if self.settings.sources.known.enabled is False:

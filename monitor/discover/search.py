@@ -37,6 +37,14 @@ class SearchDiscoverer:
             url for key in self.keys for url in SOURCES[key].endpoints(getattr(self.settings.sources, key))
         ]
 
+    def idle(self) -> list[SourceResult] | None:
+        sections = [(key, getattr(self.settings.sources, key)) for key in self.keys]
+        if any(section.enabled is not False for _, section in sections):
+            return None
+        return [
+            SourceResult(key, "skipped", reason=SearchSource.disabled_reason(None)) for key, _ in sections
+        ]
+
     async def discover(self, run: Discovery) -> Found:
         sources = [
             SOURCES[key].from_settings(getattr(self.settings.sources, key), run.client, lang=run.lang)
@@ -50,7 +58,9 @@ class SearchDiscoverer:
                 for sighting in sightings:
                     await run.emit(Lead(sighting=sighting))
 
-            result = await source.run(source.plan(run.brand), on_page)
+            # A source that will not run (no key, turned off) is not planned.
+            queries = source.plan(run.brand) if source.available() is None else []
+            result = await source.run(queries, on_page)
             run.finished(result)
             return result
 

@@ -38,6 +38,9 @@ class StoredLeads:
     def api_endpoints(self) -> list[str]:
         return []
 
+    def idle(self) -> list[SourceResult] | None:
+        return None
+
     async def discover(self, run: Discovery) -> Found:
         for result in self.runs:
             run.finished(result)

@@ -42,6 +42,9 @@ class TipDiscoverer:
     def api_endpoints(self) -> list[str]:
         return []  # a tip's page is a public page like any other
 
+    def idle(self) -> list[SourceResult] | None:
+        return None
+
     async def discover(self, run: Discovery) -> Found:
         self._tips = {}
         if self.settings.sources.tip.enabled is False:

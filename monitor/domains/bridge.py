@@ -43,6 +43,12 @@ class LookalikeDiscoverer:
         url = self.settings.sources.crtsh.url
         return [url] if "crtsh" in self.keys and url else []
 
+    def idle(self) -> list[SourceResult] | None:
+        s = self.settings.sources
+        sections = [s.domains if "domains" in self.keys else None, s.crtsh if "crtsh" in self.keys else None]
+        # Both off: discover() runs nothing and reports no run.
+        return [] if all(section is None or section.enabled is False for section in sections) else None
+
     async def discover(self, run: Discovery) -> Found:
         s = self.settings.sources
         off = {"enabled": False}
@@ -57,6 +63,8 @@ class LookalikeDiscoverer:
             crtsh,
             run.client,
             progress=lambda done, total: run.progress.names_resolved(slug, done, total),
+            # Brands listing the same official domain share their DNS answers within the scan.
+            shared=run.shared,
         )
         stopped = run.stop.is_set()
         for source_run in as_results(result):

@@ -62,6 +62,46 @@ class Wildcard:
     probe: DnsAnswer
 
 
+DNS_STATUSES: frozenset[str] = frozenset({"registered", "nxdomain", "no_address", "unknown"})
+WILDCARD_STATUSES: frozenset[str] = frozenset({"wildcard", "none", "unknown"})
+
+
+def answer_to_json(answer: DnsAnswer) -> dict[str, Any]:
+    """The answer as JSON (what brands of one scan share); answer_from_json reads it back."""
+    return {
+        "name": answer.name,
+        "status": answer.status,
+        "reason": answer.reason,
+        "records": {kind: list(values) for kind, values in answer.records.items()},
+    }
+
+
+def answer_from_json(data: Any) -> DnsAnswer:
+    """The DnsAnswer answer_to_json wrote; ValueError when `data` is not one."""
+    if not isinstance(data, dict) or data.get("status") not in DNS_STATUSES:
+        raise ValueError(f"not a DNS answer: {data!r:.200}")
+    records = data.get("records") or {}
+    if not isinstance(records, dict):
+        raise ValueError(f"not DNS records: {records!r:.200}")
+    return DnsAnswer(
+        str(data["name"]),
+        data["status"],
+        str(data.get("reason", "")),
+        {str(kind): tuple(str(value) for value in values) for kind, values in records.items()},
+    )
+
+
+def wildcard_to_json(wildcard: Wildcard) -> dict[str, Any]:
+    return {"zone": wildcard.zone, "status": wildcard.status, "probe": answer_to_json(wildcard.probe)}
+
+
+def wildcard_from_json(data: Any) -> Wildcard:
+    """The Wildcard wildcard_to_json wrote; ValueError when `data` is not one."""
+    if not isinstance(data, dict) or data.get("status") not in WILDCARD_STATUSES:
+        raise ValueError(f"not a wildcard verdict: {data!r:.200}")
+    return Wildcard(str(data["zone"]), data["status"], answer_from_json(data.get("probe")))
+
+
 class _Failure(Exception):
     """A look-up ended without a usable answer; carries the DnsAnswer to report."""
 

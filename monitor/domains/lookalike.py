@@ -5,6 +5,10 @@ hosting) within `max_names`; then the sub-domain candidates of the keys that exi
 hosts certificates name. A host is reported when it exists and its zone is not a wildcard zone,
 or when an unexpired certificate names it. Keys the DNS could not answer are listed in
 `unknown`: their previous state stands, they are never "not registered".
+
+Brands of one scan run as jobs often list the same official domain, so their permutations
+overlap: given a SharedWork, a name's DNS answer and a zone's wildcard verdict are looked up by
+the first brand that needs them and read by the others. Unanswered look-ups are never shared.
 """
 
 from __future__ import annotations
@@ -17,7 +21,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from monitor.domains.crtsh import CertRecord, patterns, query_crtsh
-from monitor.domains.dns import DnsAnswer, Wildcard, detect_wildcards, make_resolver, resolve_with
+from monitor.domains.dns import (
+    DnsAnswer,
+    Wildcard,
+    answer_from_json,
+    answer_to_json,
+    detect_wildcards,
+    make_resolver,
+    resolve_with,
+    wildcard_from_json,
+    wildcard_to_json,
+)
 from monitor.domains.homepage import Homepage, fetch_homepage
 from monitor.domains.names import (
     finding_key,
@@ -33,10 +47,12 @@ from monitor.domains.names import (
 from monitor.domains.permutations import SERVICE_WORDS, Permutation, generate
 from monitor.errors import FetchError, ParseError, SourceError
 from monitor.log import get_logger
+from monitor.net.stop import Stopped
 from monitor.settings import BrandSettings, CrtshSettings, DomainsSettings
 
 if TYPE_CHECKING:
     from monitor.net.client import HttpClient
+    from monitor.shared import SharedWork
 
 log = get_logger(__name__)
 
@@ -45,6 +61,8 @@ SOURCE_KEY = "domains"
 # Hosts taken from certificates per run; crt.sh patterns can match thousands of names.
 MAX_CERT_HOSTS = 500
 MAX_UNREACHABLE = 2
+# Keys of the work brands share: a name's DNS answer, a zone's wildcard verdict.
+DNS_KEY, WILDCARD_KEY = "dns:", "wildcard:"
 
 
 @dataclass(frozen=True)
@@ -138,10 +156,13 @@ async def run_lookalikes(
     homepage_url: str = "http://{host}/",
     crtsh_backoff: float = 10.0,
     progress: Callable[[int, int], None] | None = None,
+    shared: SharedWork | None = None,
 ) -> LookalikeResult:
     """Find the brand's registered and certified look-alike domains; never raises for a source failure.
 
-    `progress(done, total)` follows the DNS look-ups; the total grows when the second round starts.
+    `progress(done, total)` follows the DNS look-ups (answers read from `shared` included); the
+    total grows when the second round starts. With `shared`, counts["dns_lookups"] are the
+    look-ups this run made and counts["dns_shared"] the answers other brands' runs made for it.
     """
     bound = log.bind(brand=brand.slug, source=SOURCE_KEY)
     counts: Counter[str] = Counter()
@@ -158,7 +179,7 @@ async def run_lookalikes(
     dns_part = Part("skipped", "disabled")
     if dns_on:
         try:
-            dns = _DnsRun(domains_settings, counts, progress, client.stop)
+            dns = _DnsRun(domains_settings, counts, progress, client.stop, shared)
         except SourceError as exc:
             bound.warning("domains_dns_failed", error=str(exc))
             dns_part = Part("failed", str(exc))
@@ -186,11 +207,13 @@ class _DnsRun:
         counts: Counter[str],
         progress: Callable[[int, int], None] | None = None,
         stop: threading.Event | None = None,
+        shared: SharedWork | None = None,
     ) -> None:
         self.settings = settings
         self.counts = counts
         self.progress = progress
         self.stop = stop
+        self.shared = shared
         self.done = self.total = 0
         self.resolver = make_resolver(settings.nameservers, settings.timeout)
         self.answers: dict[str, DnsAnswer] = {}
@@ -210,13 +233,18 @@ class _DnsRun:
         hosts = [p.domain for p in candidates if p.domain not in self.answers and self._key_exists(p.domain)]
         hosts += [h for h in certified if h not in self.answers]
         await self._resolve(hosts)
-        zones = {parent_zone(h) for h, a in self.answers.items() if a.exists}
+        zones = list(dict.fromkeys(parent_zone(h) for h, a in self.answers.items() if a.exists))
         self._grow(len(zones))
-        self.wildcards = await detect_wildcards(
-            self.resolver, zones, self.settings.concurrency, stop=self.stop
-        )
+        if self.shared is None:
+            self.wildcards = await detect_wildcards(
+                self.resolver, zones, self.settings.concurrency, stop=self.stop
+            )
+            probed = len(zones)
+        else:
+            self.wildcards, probed = await self._shared_wildcards(self.shared, zones)
+            self.counts["dns_shared"] += len(zones) - probed
         self._answered(len(zones))
-        self.counts["dns_lookups"] += len(zones)
+        self.counts["dns_lookups"] += probed
         self.counts["wildcard_zones"] = sum(w.status == "wildcard" for w in self.wildcards.values())
 
     def _key_exists(self, host: str) -> bool:
@@ -235,16 +263,83 @@ class _DnsRun:
             self.progress(self.done, self.total)
 
     async def _resolve(self, names: list[str]) -> None:
-        self._grow(len(set(names)))
-        found = await resolve_with(
-            self.resolver, names, self.settings.concurrency, self._answered, stop=self.stop
-        )
+        unique = list(dict.fromkeys(names))
+        self._grow(len(unique))
+        if self.shared is None:
+            found = await resolve_with(
+                self.resolver, unique, self.settings.concurrency, self._answered, stop=self.stop
+            )
+            asked = len(found)
+        else:
+            found, asked = await self._shared_resolve(self.shared, unique)
+            self.counts["dns_shared"] += len(found) - asked
         self.answers.update(found)
-        self.counts["dns_lookups"] += len(found)
+        self.counts["dns_lookups"] += asked
         for answer in found.values():
             self.counts[answer.status] += 1
             if answer.reason and answer.status == "unknown":
                 self.counts[f"unknown_{answer.reason.split(':')[0]}"] += 1
+
+    async def _shared_resolve(self, shared: SharedWork, names: list[str]) -> tuple[dict[str, DnsAnswer], int]:
+        """The names' answers, looked up here or read from the brands that looked them up first;
+        also how many were looked up here. A name missing because the run stopped stays missing."""
+        asked: dict[str, DnsAnswer] = {}
+
+        async def look_up(keys: list[str]) -> dict[str, Any]:
+            names = [key.removeprefix(DNS_KEY) for key in keys]
+            got = await resolve_with(
+                self.resolver, names, self.settings.concurrency, self._answered, stop=self.stop
+            )
+            asked.update(got)
+            # An unanswered look-up is not shared: the next brand asks again.
+            return {DNS_KEY + name: answer_to_json(a) for name, a in got.items() if a.status != "unknown"}
+
+        try:
+            read = await shared.many([DNS_KEY + name for name in names], look_up)
+        except Stopped:
+            read = {}  # the answers other brands found are not waited for
+        found: dict[str, DnsAnswer] = {}
+        for name in names:
+            if name in asked:
+                found[name] = asked[name]
+            elif DNS_KEY + name in read:
+                found[name] = answer_from_json(read[DNS_KEY + name])
+        if len(found) > len(asked):
+            self._answered(len(found) - len(asked))
+        return found, len(asked)
+
+    async def _shared_wildcards(
+        self, shared: SharedWork, zones: list[str]
+    ) -> tuple[dict[str, Wildcard], int]:
+        """Each zone's wildcard verdict, probed here or read from another brand's run; also how
+        many zones were probed here. Only "wildcard" and "none" verdicts are shared."""
+        probed: dict[str, Wildcard] = {}
+
+        async def probe(keys: list[str]) -> dict[str, Any]:
+            got = await detect_wildcards(
+                self.resolver,
+                [key.removeprefix(WILDCARD_KEY) for key in keys],
+                self.settings.concurrency,
+                stop=self.stop,
+            )
+            probed.update(got)
+            return {
+                WILDCARD_KEY + zone: wildcard_to_json(w) for zone, w in got.items() if w.status != "unknown"
+            }
+
+        try:
+            read = await shared.many([WILDCARD_KEY + zone for zone in zones], probe)
+        except Stopped:
+            read = {}
+        found: dict[str, Wildcard] = {}
+        for zone in zones:
+            if zone in probed:
+                found[zone] = probed[zone]
+            elif WILDCARD_KEY + zone in read:
+                found[zone] = wildcard_from_json(read[WILDCARD_KEY + zone])
+            else:  # like a probe the stop left unasked
+                found[zone] = Wildcard(zone, "unknown", DnsAnswer(f"*.{zone}", "unknown", "stopped"))
+        return found, len(probed)
 
     def verdict(self, host: str) -> Literal["found", "hidden", "absent", "unknown", "unchecked"]:
         """found: exists outside a wildcard zone; hidden: only a wildcard answers; absent: NXDOMAIN."""

@@ -20,6 +20,10 @@ MAX_ITEMS = 20
 # Each candidate costs the phone library a full parse; real pages hold far fewer numbers than this.
 MAX_PHONE_TRIES = 400
 MAX_PHONE_MATCHES = 200
+# The fewest digits a valid Vietnamese number has: a text with fewer holds none, and the phone
+# matcher is most of the cost of scanning a short text (a name, a snippet).
+_MIN_PHONE_DIGITS = 7  # tests/enrich/test_perf_contacts.py checks it against the library's metadata
+_DIGIT = re.compile(r"\d")
 
 _PLATFORM_HOSTS = {
     "t.me": "telegram",
@@ -208,6 +212,8 @@ def _emails(text: str) -> tuple[list[str], str]:
 def _phones(text: str) -> tuple[list[str], list[str]]:
     phones: list[str] = []
     zalo: list[str] = []
+    if len(_DIGIT.findall(text)) < _MIN_PHONE_DIGITS:
+        return phones, zalo
     matcher = phonenumbers.PhoneNumberMatcher(
         text, "VN", leniency=phonenumbers.Leniency.VALID, max_tries=MAX_PHONE_TRIES
     )

@@ -12,7 +12,7 @@ and robots-checked like the rest of the web. Trust is never gained through a red
 after an untrusted one is untrusted, and a trusted hop hands trust on only to a configured
 endpoint or to its own path (the same endpoint with another query).
 
-Trusted hops skip the SSRF guard and robots and go through a plain transport; everything else
+Trusted hops skip the SSRF guard and robots and go through a direct transport; everything else
 goes through `GuardedTransport`, which connects only to the address it has just checked.
 
 Proxies (monitor.net.proxy): `http.proxy`, else HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, with
@@ -48,9 +48,9 @@ from monitor.net.limits import CircuitBreaker, HostLimiter
 from monitor.net.proxy import ProxyRoutes, proxy_routes
 from monitor.net.response import Response, RobotsState
 from monitor.net.retry import REDIRECT_STATUSES
-from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache
+from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsMemory
 from monitor.net.stop import check, pause
-from monitor.net.transport import GuardedTransport, ProxiedTransport, plain_transport
+from monitor.net.transport import DirectTransport, GuardedTransport, ProxiedTransport
 from monitor.net.turns import SharedTurns
 from monitor.net.urls import Endpoint, check_scheme, endpoint, loggable, origin, parse_url
 from monitor.settings import HttpSettings
@@ -101,8 +101,12 @@ class HttpClient:
         proxies: ProxyRoutes | None = None,
         stop: threading.Event | None = None,
         turns: SharedTurns | None = None,
+        robots: RobotsMemory | None = None,
     ) -> None:
         """`proxies`: routes built by `from_settings` (the environment); default: `http.proxy` only.
+
+        `robots`: robots.txt rules learned by earlier clients of the process (kept for their TTL);
+        default: this client's own.
 
         `stop`: once set, no request starts and retry or politeness waits end at once, raising
         monitor.net.stop.Stopped (a FetchError); requests already on the wire finish or are cancelled.
@@ -124,7 +128,9 @@ class HttpClient:
         self._breaker = CircuitBreaker(http.breaker_threshold, http.breaker_cooldown)
         self._cache = cache if cache is not None else ValidatorCache()
         token = _PRODUCT.match(agent)
-        self._robots = RobotsCache(self._fetch_robots, agent=token.group(0) if token else agent)
+        self._robots = RobotsCache(
+            self._fetch_robots, agent=token.group(0) if token else agent, memory=robots
+        )
         timeout = httpx.Timeout(http.timeout, connect=http.connect_timeout)
         headers = {"User-Agent": agent, **_DEFAULT_HEADERS}
         # trust_env=False: no .netrc credentials or CA bundle from the environment; the proxy
@@ -162,11 +168,12 @@ class HttpClient:
         environ: Mapping[str, str] | None = None,
         stop: threading.Event | None = None,
         turns: SharedTurns | None = None,
+        robots: RobotsMemory | None = None,
     ) -> HttpClient:
         """The client of a run: `http.proxy`, else the proxy variables of `environ` (os.environ)."""
         env = os.environ if environ is None else environ
         proxies = proxy_routes(http.proxy, env)
-        return cls(http, trusted_urls=trusted_urls, proxies=proxies, stop=stop, turns=turns)
+        return cls(http, trusted_urls=trusted_urls, proxies=proxies, stop=stop, turns=turns, robots=robots)
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -318,8 +325,8 @@ def _trusted_endpoint(url: str) -> Endpoint:
         raise ConfigError("trusted endpoints", None, f"not an http(s) URL: {exc.url}") from exc
 
 
-def _plain(http: HttpSettings) -> httpx.AsyncHTTPTransport:
-    return plain_transport(max_connections=http.max_concurrency, proxy=None)
+def _plain(http: HttpSettings) -> httpx.AsyncBaseTransport:
+    return DirectTransport(max_connections=http.max_concurrency)
 
 
 def _mounts(proxies: ProxyRoutes, http: HttpSettings) -> dict[str, httpx.AsyncBaseTransport | None]:

@@ -121,8 +121,9 @@ class Exchanger:
                 headers.setdefault(name, value)
 
         async def trace(event: str, info: Mapping[str, object]) -> None:
-            # httpcore tells when the request is written: that moment times the host's next start.
-            if event.endswith(".send_request_headers.started"):
+            # httpcore tells when the request has been written: from that moment on it is the
+            # host's, so it times the host's next start (never earlier than the bytes left).
+            if event.endswith(".send_request_headers.complete"):
                 grant.started()
 
         request = client.build_request(

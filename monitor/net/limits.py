@@ -32,7 +32,7 @@ class _Host:
 
 
 class Grant:
-    """A granted request slot; `started()` says the request is going on the wire now."""
+    """A granted request slot; `started()` says the request has just been written to the wire."""
 
     def __init__(self, host: _Host, clock: Clock) -> None:
         self._host = host

@@ -8,6 +8,7 @@ slow the host down (capped, so a hostile file cannot stall a whole scan).
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -71,6 +72,31 @@ def parse_rules(body: bytes, agent: str, expires: float) -> RobotsRules:
     return RobotsRules(parser, True, expires, crawl_delay)
 
 
+class RobotsMemory:
+    """The rules learned per origin, least recently learned dropped first.
+
+    A RobotsCache keeps its own by default; a worker of the job queue gives all its jobs' clients
+    one memory, so a host's robots.txt is asked once per TTL, not once per job."""
+
+    def __init__(self, max_origins: int = _MAX_ORIGINS) -> None:
+        self._rules: OrderedDict[Origin, RobotsRules] = OrderedDict()
+        self._max = max_origins
+        self._lock = threading.Lock()  # jobs of one worker may run on several event loops
+
+    def get(self, key: Origin, now: float) -> RobotsRules | None:
+        """The rules learned for `key`, unless they expired by `now`."""
+        with self._lock:
+            found = self._rules.get(key)
+        return found if found is not None and found.expires > now else None
+
+    def put(self, key: Origin, rules: RobotsRules) -> None:
+        with self._lock:
+            self._rules[key] = rules
+            self._rules.move_to_end(key)
+            while len(self._rules) > self._max:
+                self._rules.popitem(last=False)
+
+
 class RobotsCache:
     """Rules per origin; concurrent requests to one origin share a single robots.txt fetch."""
 
@@ -82,13 +108,14 @@ class RobotsCache:
         ttl: float = ROBOTS_TTL,
         failure_ttl: float = FAILURE_TTL,
         clock: Callable[[], float] = time.monotonic,
+        memory: RobotsMemory | None = None,
     ) -> None:
         self._fetch = fetch
         self._agent = agent
         self._ttl = ttl
         self._failure_ttl = failure_ttl
         self._clock = clock
-        self._rules: OrderedDict[Origin, RobotsRules] = OrderedDict()
+        self._memory = memory if memory is not None else RobotsMemory()
         self._inflight: dict[Origin, asyncio.Task[RobotsRules]] = {}
 
     @property
@@ -97,8 +124,8 @@ class RobotsCache:
 
     async def rules(self, url: httpx.URL) -> RobotsRules:
         key = origin(url)
-        cached = self._rules.get(key)
-        if cached is not None and cached.expires > self._clock():
+        cached = self._memory.get(key, self._clock())
+        if cached is not None:
             return cached
         task = self._inflight.get(key)
         if task is None:
@@ -126,8 +153,5 @@ class RobotsCache:
             else:  # 3xx left after redirects, 4xx: no usable file, everything allowed
                 rules = RobotsRules(None, True, now + self._ttl)
             log.debug("robots_fetched", url=loggable(robots_url), status=status)
-        self._rules[key] = rules
-        self._rules.move_to_end(key)
-        while len(self._rules) > _MAX_ORIGINS:
-            self._rules.popitem(last=False)
+        self._memory.put(key, rules)
         return rules

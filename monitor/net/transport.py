@@ -1,5 +1,5 @@
-"""httpx transports: the guarded one (connects only to checked public addresses), the plain one, the
-proxied one, and the short reasons a failed connection is reported with."""
+"""httpx transports: the guarded one (connects only to checked public addresses), the direct one
+(trusted endpoints), the proxied one, and the short reasons a failed connection is reported with."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpcore
 import httpx
 
 from monitor.net.guard import GuardedBackend, UrlGuard
+from monitor.net.streams import CachingBackend
 
 # Most specific first: the first match wins.
 _EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
@@ -73,16 +74,16 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpcore pool whose every new connection goes through GuardedBackend."""
+class PoolTransport(httpx.AsyncBaseTransport):
+    """An httpcore pool on the given network backend, its errors reported as httpx's."""
 
-    def __init__(self, guard: UrlGuard, *, max_connections: int) -> None:
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, *, max_connections: int) -> None:
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=shared_ssl_context(),
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
             keepalive_expiry=5.0,
-            network_backend=GuardedBackend(guard),
+            network_backend=backend,
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -111,6 +112,20 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+class GuardedTransport(PoolTransport):
+    """An httpcore pool whose every new connection goes through GuardedBackend."""
+
+    def __init__(self, guard: UrlGuard, *, max_connections: int) -> None:
+        super().__init__(GuardedBackend(guard, CachingBackend()), max_connections=max_connections)
+
+
+class DirectTransport(PoolTransport):
+    """An httpcore pool connecting straight to the host: for trusted endpoints without a proxy."""
+
+    def __init__(self, *, max_connections: int) -> None:
+        super().__init__(CachingBackend(), max_connections=max_connections)
 
 
 def plain_transport(*, max_connections: int, proxy: str | None) -> httpx.AsyncHTTPTransport:

@@ -131,6 +131,9 @@ class DeliveryReport:
     deferred: int = 0
     batched: int = 0
     errors: list[str] = field(default_factory=list)
+    # When the next round has something to send: a failed alert's back-off ends, or a channel's
+    # rate window frees up (None: nothing is waiting).
+    retry_at: datetime | None = None
 
 
 def backoff(attempt: int, base_seconds: float) -> timedelta:
@@ -168,6 +171,11 @@ async def deliver_pending(
     await asyncio.gather(
         *(run.group(route.for_brand(brand)[name], group) for (brand, name), group in groups.items())
     )
+    with session_scope(factory) as session:
+        waits = [store.next_retry(session, DELIVERED_KINDS, names, utcnow(), max_attempts)]
+    if report.deferred:
+        waits.append(utcnow() + RATE_WINDOW)
+    report.retry_at = min((w for w in waits if w is not None), default=None)
     return report
 
 

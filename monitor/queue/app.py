@@ -1,17 +1,20 @@
-"""The job queue on procrastinate: its tasks, their locks, queues and retries.
+"""The job queue on procrastinate: its tasks, their locks, queues, priorities and retries.
 
 Queues: `discover` (one job per brand and discoverer), `judge` (one per brand and scan, holding
 the brand's lock), `deliver` (alerts, one at a time) and `schedule` (the scheduler's tick and
 the digest). Locks: one discovery part of a brand at a time (`<brand>:discover:<keys>`), one
 judgement of a brand at a time (`judge:<brand>`), one delivery round at a time (`deliver`).
-Retries: a job that raised runs again after retry_wait_seconds x 2^attempt, up to job_retries
-times, then its part is given up (recorded failed) so the scan goes on without it; a job handed
-back by a stopping worker runs again at once.
+Priorities: a worker takes the tick and the digest first, then alert deliveries, then
+judgements, then discovery jobs: officers hear of a brand's findings as soon as it is judged,
+not once every other brand's discovery is done. Retries: a job that raised runs again after
+retry_wait_seconds x 2^attempt, up to job_retries times, then its part is given up (recorded
+failed) so the scan goes on without it; a job handed back by a stopping worker runs again at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 
@@ -32,6 +35,8 @@ log = get_logger(__name__)
 
 DISCOVER, JUDGE, DELIVER, SCHEDULE = "discover", "judge", "deliver", "schedule"
 QUEUES = (DISCOVER, JUDGE, DELIVER, SCHEDULE)
+# procrastinate takes higher priorities first (discovery jobs keep the default 0).
+PRIORITY = {JUDGE: 1, DELIVER: 2, SCHEDULE: 3}
 
 _runtime: Runtime | None = None
 
@@ -136,12 +141,17 @@ class Queue:
             from monitor.notify.channels import deliver_alerts
 
             rt = runtime()
+            delivery = None
             # A round sends a bounded batch: go on while rounds still send (many offices' alerts).
             while not rt.stop.is_set():
                 delivery = await deliver_alerts(rt.factory, rt.settings, rt.settings.brands)
                 log.info("alerts_delivered", sent=delivery.sent, failed=delivery.failed)
                 if delivery.sent == 0:
                     break
+            if delivery is not None and delivery.retry_at is not None and not rt.stop.is_set():
+                # A failed alert's next try, or a rate-limited channel's next window, gets a round
+                # of its own: it does not wait for the next judgement (hours away).
+                await self.defer_delivery(at=delivery.retry_at)
 
         @app.task(name="monitor.digest", queue=SCHEDULE, retry=retry)
         async def digest(timestamp: int) -> None:
@@ -154,11 +164,12 @@ class Queue:
             await asend_digests(rt.factory, rt.settings)
 
         @app.task(name="monitor.tick", queue=SCHEDULE, pass_context=False)
-        async def tick(timestamp: int) -> None:
+        async def tick(timestamp: int, quiet_since: int | None = None) -> None:
             from monitor.queue.schedule import due_scans
 
             rt = runtime()
-            for sources, trigger in due_scans(rt, dt.datetime.fromtimestamp(timestamp, dt.UTC)):
+            quiet = dt.datetime.fromtimestamp(quiet_since, dt.UTC) if quiet_since is not None else None
+            for sources, trigger in due_scans(rt, dt.datetime.fromtimestamp(timestamp, dt.UTC), quiet):
                 plan = steps.plan_scan(rt, None, sources, trigger)
                 await self.defer_plan(plan, sources, notify=True)
 
@@ -168,13 +179,25 @@ class Queue:
         self.digest_task = digest
         self.tick_task = tick
 
-    def schedule(self) -> None:
-        """Register the periodic deferrals of the scheduler (`monitor run`): the tick and the digest."""
+    def schedule(self, *, initial_scan: bool = True) -> None:
+        """Register the periodic deferrals of the scheduler (`monitor run`): the tick and the digest.
+
+        Without `initial_scan`, a scan group never scanned waits one interval from now, as the
+        in-process daemon's `--no-initial-scan` does."""
         from monitor.queue.schedule import digest_cron, tick_cron
 
         tick, digest = tick_cron(self.settings), digest_cron(self.settings)
-        self.app.periodic(cron=tick, periodic_id="tick", lock="tick", queueing_lock="tick")(self.tick_task)
-        self.app.periodic(cron=digest, periodic_id="digest", lock="digest")(self.digest_task)
+        quiet: dict[str, JSONValue] | None = None if initial_scan else {"quiet_since": int(time.time())}
+        first = PRIORITY[SCHEDULE]
+        self.app.periodic(
+            cron=tick,
+            periodic_id="tick",
+            lock="tick",
+            queueing_lock="tick",
+            task_kwargs=quiet,
+            priority=first,
+        )(self.tick_task)
+        self.app.periodic(cron=digest, periodic_id="digest", lock="digest", priority=first)(self.digest_task)
 
     async def defer_plan(self, plan: Plan, sources: Sequence[str] | None, *, notify: bool) -> None:
         """Defer a planned scan's jobs: its discovery parts, and the judgement of brands with none."""
@@ -190,13 +213,19 @@ class Queue:
         # AlreadyEnqueued: another part finished at the same moment and asked for it.
         with suppress(AlreadyEnqueued):
             await self.judge_task.configure(
-                lock=f"judge:{brand}", queueing_lock=f"judge:{scan_id}:{brand}"
+                lock=f"judge:{brand}", queueing_lock=f"judge:{scan_id}:{brand}", priority=PRIORITY[JUDGE]
             ).defer_async(scan_id=scan_id, brand=brand, sources=_json(sources), notify=notify)
 
-    async def defer_delivery(self) -> None:
-        # AlreadyEnqueued: a delivery round is already waiting; it will take these alerts too.
+    async def defer_delivery(self, at: dt.datetime | None = None) -> None:
+        """A delivery round now, or at `at` (retries; they never hold back a round asked for now)."""
+        # AlreadyEnqueued: a round is already waiting; it will take these alerts too.
         with suppress(AlreadyEnqueued):
-            await self.deliver_task.configure(lock="deliver", queueing_lock="deliver").defer_async()
+            await self.deliver_task.configure(
+                lock="deliver",
+                queueing_lock="deliver" if at is None else "deliver-later",
+                priority=PRIORITY[DELIVER],
+                schedule_at=at,
+            ).defer_async()
 
     async def recover_stalled(self) -> int:
         """Jobs of workers silent for stall_seconds (killed, cut off) run again."""

@@ -80,9 +80,9 @@ async def _recover(queue: Queue, stop: threading.Event) -> None:
             await pause(every, stop)
 
 
-async def run_scheduler(queue: Queue, stop: threading.Event) -> None:
+async def run_scheduler(queue: Queue, stop: threading.Event, *, initial_scan: bool = True) -> None:
     """Defer the periodic jobs (the tick, the digest) until stopped; one deferral per slot overall."""
-    queue.schedule()
+    queue.schedule(initial_scan=initial_scan)
     async with queue.app.open_async():
         app = queue.app
         deferrer = PeriodicDeferrer(registry=app.periodic_registry, **app.periodic_defaults)

@@ -33,8 +33,13 @@ def groups(settings: Settings) -> list[tuple[list[str] | None, str, float]]:
     return found
 
 
-def due_scans(rt: Runtime, now: datetime) -> list[tuple[list[str] | None, str]]:
-    """The groups whose last scan started at least their interval ago and none is running."""
+def due_scans(
+    rt: Runtime, now: datetime, quiet_since: datetime | None = None
+) -> list[tuple[list[str] | None, str]]:
+    """The groups whose last scan started at least their interval ago and none is running.
+
+    A group never scanned is due at once, or one interval after `quiet_since` when given (the
+    scheduler was started without an initial scan)."""
     half_tick = timedelta(seconds=rt.settings.queue.tick_seconds / 2)
     due: list[tuple[list[str] | None, str]] = []
     with session_scope(rt.factory) as session:
@@ -43,7 +48,8 @@ def due_scans(rt: Runtime, now: datetime) -> list[tuple[list[str] | None, str]]:
             last = repo.latest(trigger)
             if last is not None and last.status == "running":
                 continue
-            if last is None or last.started_at + timedelta(seconds=every) <= now + half_tick:
+            since = last.started_at if last is not None else quiet_since
+            if since is None or since + timedelta(seconds=every) <= now + half_tick:
                 due.append((sources, trigger))
     return due
 

@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast, get_args
 
@@ -27,6 +27,7 @@ from monitor.discover.registry import build_discoverers
 from monitor.discover.stored import StoredLeads
 from monitor.discover.wire import lead_to_json
 from monitor.log import get_logger
+from monitor.net.robots import RobotsMemory
 from monitor.net.turns import SharedTurns
 from monitor.queue.shared import StoreShared
 from monitor.queue.summary import failed_judgements, stored_report
@@ -60,6 +61,8 @@ class Runtime:
     engine: Engine
     stop: threading.Event
     turns: SharedTurns | None = None
+    # robots.txt rules learned by the process's jobs: a host's file is asked once per TTL, not per job.
+    robots: RobotsMemory = field(default_factory=RobotsMemory)
 
     def __post_init__(self) -> None:
         self.factory: sessionmaker[Session] = session_factory(self.engine)
@@ -76,10 +79,13 @@ class Part:
 class Plan:
     scan_id: int
     parts: tuple[Part, ...]
+    # Discovery parts the settings switch off: done when planned, no job runs them.
+    idle: frozenset[Part] = frozenset()
 
     @property
     def discovery(self) -> list[Part]:
-        return [p for p in self.parts if p.part != JUDGE]
+        """The discovery parts to run as jobs."""
+        return [p for p in self.parts if p.part != JUDGE and p not in self.idle]
 
     def brands_without_discovery(self) -> list[str]:
         """Brands whose judgement can run at once (nothing to discover first)."""
@@ -95,20 +101,52 @@ def plan_scan(rt: Runtime, brands: Sequence[str] | None, sources: Sequence[str] 
     """A new scan and its parts: one per brand and discoverer that runs as a job, one judgement per brand."""
     settings = rt.settings
     chosen = [settings.brand(slug) for slug in brands] if brands else list(settings.brands)
+    groups: list[tuple[str, ...]] = []
+    for discoverer in build_discoverers(settings, sources):
+        if not (discoverer.later or discoverer.local):
+            groups += [(key,) for key in discoverer.keys] if discoverer.separable else [discoverer.keys]
+    # A group switched off in the settings reports its skipped runs at once instead of in a job.
+    skipped = {keys: _idle_runs(settings, keys) for keys in groups}
     parts: list[Part] = []
+    idle: set[Part] = set()
     for brand in chosen:
-        for discoverer in build_discoverers(settings, sources):
-            if discoverer.later or discoverer.local:
-                continue
-            groups = [(key,) for key in discoverer.keys] if discoverer.separable else [discoverer.keys]
-            parts += [Part(brand.slug, DISCOVER + "+".join(keys)) for keys in groups]
+        for keys in groups:
+            part = Part(brand.slug, DISCOVER + "+".join(keys))
+            parts.append(part)
+            if skipped[keys] is not None:
+                idle.add(part)
         parts.append(Part(brand.slug, JUDGE))
+    started = utcnow()
     with session_scope(rt.factory) as session:
-        scan = ScanRepository(session).start([b.slug for b in chosen], trigger, owner=QUEUED)
-        ScanParts(session).plan(scan.id, [(p.brand, p.part) for p in parts])
+        repo = ScanRepository(session)
+        scan = repo.start([b.slug for b in chosen], trigger, owner=QUEUED)
+        ScanParts(session).plan(scan.id, [(p.brand, p.part, p in idle) for p in parts])
+        for part in idle:
+            for result in skipped[tuple(part_keys(part.part))] or ():
+                repo.record_run(scan.id, part.brand, result.key, result.status, 0, 0, result.reason, started)
         scan_id = scan.id
-    log.info("scan_queued", scan_id=scan_id, brands=[b.slug for b in chosen], parts=len(parts))
-    return Plan(scan_id, tuple(parts))
+    log.info(
+        "scan_queued", scan_id=scan_id, brands=[b.slug for b in chosen], parts=len(parts), idle=len(idle)
+    )
+    return Plan(scan_id, tuple(parts), frozenset(idle))
+
+
+def _idle_runs(settings: Settings, keys: Sequence[str]) -> list[SourceResult] | None:
+    """The skipped runs of a discovery part the settings switch off; None when it has work."""
+    runs: list[SourceResult] = []
+    for discoverer in _part_discoverers(settings, keys):
+        idle = discoverer.idle()
+        if idle is None:
+            return None
+        runs += idle
+    return runs
+
+
+def _part_discoverers(settings: Settings, keys: Sequence[str]) -> list[Discoverer]:
+    """The discoverers one discovery part runs."""
+    return [
+        d for d in build_discoverers(settings, keys) if set(d.keys) & set(keys) and not (d.later or d.local)
+    ]
 
 
 async def discover(rt: Runtime, scan_id: int, brand: str, part: str) -> bool:
@@ -123,11 +161,7 @@ async def discover(rt: Runtime, scan_id: int, brand: str, part: str) -> bool:
             return parts.discovered(scan_id, brand)
         attempt = parts.begin(scan_id, brand, part)
     keys = part_keys(part)
-    discoverers = [
-        d
-        for d in build_discoverers(rt.settings, keys)
-        if set(d.keys) & set(keys) and not (d.later or d.local)
-    ]
+    discoverers = _part_discoverers(rt.settings, keys)
     settings_brand = rt.settings.brand(brand)
     state = brand_state(lambda: session_scope(rt.factory), brand)
     started = utcnow()
@@ -147,7 +181,7 @@ async def discover(rt: Runtime, scan_id: int, brand: str, part: str) -> bool:
     def finished(result: SourceResult) -> None:
         _record_run(rt, scan_id, brand, result, started)
 
-    scanner = Scanner(rt.settings, rt.engine, stop=rt.stop, turns=rt.turns)
+    scanner = Scanner(rt.settings, rt.engine, stop=rt.stop, turns=rt.turns, robots=rt.robots)
     endpoints = scanner.endpoints(discoverers)
     unchecked: set[str] = set()
     clean: set[str] = set()
@@ -252,7 +286,9 @@ async def judge(
         frozenset().union(*(s.clean for s in states)),
     )
     rest = [d for d in build_discoverers(rt.settings, sources) if d.later or d.local]
-    scanner = Scanner(rt.settings, rt.engine, trigger="queue", stop=rt.stop, notify=notify, turns=rt.turns)
+    scanner = Scanner(
+        rt.settings, rt.engine, trigger="queue", stop=rt.stop, notify=notify, turns=rt.turns, robots=rt.robots
+    )
     report = await scanner.judge(scan_id, brand, [stored, *rest])
     if rt.stop.is_set():
         # What was recorded stays (the next attempt sees it as known); the judgement runs again.

@@ -137,8 +137,12 @@ class SearchSource(ABC, Generic[S]):
     def available(self) -> str | None:
         """Why the source must be skipped (disabled, no key, no URL), or None when it can run."""
         if self.settings.enabled is False:
-            return self.tr("đã tắt trong cấu hình", "disabled in the configuration")
+            return self.disabled_reason(self.lang)
         return self.missing()
+
+    @staticmethod
+    def disabled_reason(lang: Language | None) -> str:
+        return tr("đã tắt trong cấu hình", "disabled in the configuration", lang)
 
     def missing(self) -> str | None:
         """What the source needs and lacks; None when nothing is missing."""

@@ -86,11 +86,16 @@ class FindingRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        # Findings read ahead by preload(), for a batch of sightings in one unit of work.
+        # Findings read ahead by preload(), for a batch of sightings in one unit of work, and
+        # the identities it found no finding for (until this repository adds one).
         self._loaded: dict[tuple[str, str], Finding] = {}
+        self._absent: set[tuple[str, str]] = set()
 
     def preload(self, brand: str, identities: Sequence[str]) -> None:
-        """Read these findings in a few queries, so a batch of sightings does not ask one by one."""
+        """Read these findings in a few queries, so a batch of sightings does not ask one by one.
+
+        Until the unit of work ends, `get` answers these identities from what was read (and from
+        the findings this repository adds): the caller adds no finding of them by other means."""
         wanted = list(dict.fromkeys(identities))
         for start in range(0, len(wanted), PRELOAD_CHUNK):
             chunk = wanted[start : start + PRELOAD_CHUNK]
@@ -98,10 +103,11 @@ class FindingRepository:
                 select(Finding).where(Finding.brand == brand, Finding.identity.in_(chunk))
             )
             self._loaded.update({(brand, row.identity): row for row in rows})
+            self._absent.update((brand, i) for i in chunk if (brand, i) not in self._loaded)
 
     def get(self, brand: str, identity: str) -> Finding | None:
         found = self._loaded.get((brand, identity))
-        if found is not None:
+        if found is not None or (brand, identity) in self._absent:
             return found
         return self.session.scalars(
             select(Finding).where(Finding.brand == brand, Finding.identity == identity)
@@ -121,9 +127,18 @@ class FindingRepository:
         return set(rows)
 
     def apply_sighting(
-        self, change: Change, data: FindingData, scan_id: int | None, now: datetime | None = None
+        self,
+        change: Change,
+        data: FindingData,
+        scan_id: int | None,
+        now: datetime | None = None,
+        *,
+        flush: bool = True,
     ) -> tuple[Finding | None, Observation | None]:
-        """Record a sighting; returns the finding and the observation when it is an event."""
+        """Record a sighting; returns the finding and the observation when it is an event.
+
+        `flush=False` leaves the new rows unwritten (their ids unset) until the caller flushes the
+        session, so a batch of sightings is written in a few statements."""
         now = now or utcnow()
         finding = self.get(data.brand, data.identity)
         if finding is None:
@@ -141,15 +156,17 @@ class FindingRepository:
                 **self._current(data),
             )
             self.session.add(finding)
-            self.session.flush()
-            return finding, self._observe(finding, "new", data, scan_id, now)
+            self._loaded[(data.brand, data.identity)] = finding
+            if flush:
+                self.session.flush()
+            return finding, self._observe(finding, "new", data, scan_id, now, flush)
         finding.last_seen_at = now
         finding.sources = sorted(set(finding.sources) | data.sources)
         self._note_page(finding, data.page_state, data.page_note)
         if change.outcome == "taken_down":
             finding.status = "taken_down"
             finding.last_changed_at = now
-            return finding, self._observe(finding, "taken_down", data, scan_id, now)
+            return finding, self._observe(finding, "taken_down", data, scan_id, now, flush)
         if change.outcome == "kept":
             return finding, None
         finding.misses = 0
@@ -159,7 +176,7 @@ class FindingRepository:
         if change.outcome in ("changed", "reappeared"):
             finding.status = "active"
             finding.last_changed_at = now
-            return finding, self._observe(finding, change.outcome, data, scan_id, now)
+            return finding, self._observe(finding, change.outcome, data, scan_id, now, flush)
         return finding, None
 
     def note_page(self, brand: str, identity: str, state: str, note: str | None) -> Finding | None:
@@ -239,10 +256,15 @@ class FindingRepository:
         }
 
     def _observe(
-        self, finding: Finding, event: str, data: FindingData, scan_id: int | None, now: datetime
+        self,
+        finding: Finding,
+        event: str,
+        data: FindingData,
+        scan_id: int | None,
+        now: datetime,
+        flush: bool = True,
     ) -> Observation:
         observation = Observation(
-            finding_id=finding.id,
             scan_id=scan_id,
             observed_at=now,
             event=event,
@@ -256,6 +278,11 @@ class FindingRepository:
             content_hash=data.content_hash,
             evidence_sha256=data.evidence_sha256,
         )
+        if finding.id is None:
+            observation.finding = finding  # written after the finding, which gives it its id
+        else:
+            observation.finding_id = finding.id
         self.session.add(observation)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return observation

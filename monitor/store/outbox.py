@@ -154,6 +154,24 @@ def mark_failed(
     )
 
 
+def next_retry(
+    session: Session, kinds: Collection[str], channels: Collection[str], now: datetime, max_attempts: int
+) -> datetime | None:
+    """When the earliest open row of these kinds and channels still waiting out a back-off is due."""
+    if not channels:
+        return None
+    found: datetime | None = session.scalar(
+        select(func.min(Notification.next_attempt_at)).where(
+            Notification.kind.in_(sorted(kinds)),
+            Notification.channel.in_(sorted(channels)),
+            Notification.status.in_(OPEN),
+            Notification.attempts < max_attempts,
+            Notification.next_attempt_at > now,
+        )
+    )
+    return found
+
+
 def due(
     session: Session,
     kinds: Collection[str],

@@ -5,12 +5,12 @@ Reads and writes in the caller's session and never commits, like the other repos
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,6 +20,11 @@ from monitor.store.schema_queue import ScanLead, ScanPart, SharedResult
 
 JUDGE = "judge"
 WAITING, DONE = "waiting", "done"
+RUNNING = "running"
+# Keys per statement of the bulk methods: well within SQLite's and PostgreSQL's parameter limits.
+CHUNK = 500
+# The longest key the store holds (shared_results.key).
+KEY_LIMIT = 512
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,13 @@ class ScanParts:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def plan(self, scan_id: int, parts: Iterable[tuple[str, str]]) -> None:
-        """Add the (brand, part) rows of a new scan (each brand's judgement is one of them)."""
-        for brand, part in parts:
-            self.session.add(ScanPart(scan_id=scan_id, brand=brand, part=part, state=WAITING))
+    def plan(self, scan_id: int, parts: Iterable[tuple[str, str, bool]]) -> None:
+        """Add the (brand, part, done) rows of a new scan (each brand's judgement is one of them);
+        a part planned done has nothing to do (its source runs are recorded with the plan)."""
+        for brand, part, done in parts:
+            self.session.add(
+                ScanPart(scan_id=scan_id, brand=brand, part=part, state=DONE if done else WAITING)
+            )
         self.session.flush()
 
     def parts(self, scan_id: int, brand: str | None = None) -> list[PartState]:
@@ -253,3 +261,126 @@ class SharedResults:
                 SharedResult.state != DONE,
             )
         )
+
+    def get_many(self, scan_id: int, keys: Sequence[str]) -> dict[str, Shared]:
+        """What is there for each key (done, or someone's claim); keys without a row are left out."""
+        found: dict[str, Shared] = {}
+        for chunk in _chunks(keys):
+            rows = self.session.execute(
+                select(
+                    SharedResult.key,
+                    SharedResult.state,
+                    SharedResult.owner,
+                    SharedResult.claimed_at,
+                    SharedResult.payload,
+                ).where(SharedResult.scan_id == scan_id, SharedResult.key.in_(chunk))
+            )
+            for key, state, owner, claimed_at, payload in rows:
+                # SQLite gives the time back without its zone: it was written in UTC.
+                aware = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)
+                found[key] = Shared(state, owner, aware, payload)
+        return found
+
+    def claim_many(
+        self, scan_id: int, keys: Sequence[str], owner: str, stale_after: float
+    ) -> tuple[list[str], dict[str, Shared]]:
+        """Claim every key nobody holds: (the keys the caller now owns, what is there for the others).
+
+        A claim older than `stale_after` seconds is taken over. New rows go in sorted by key, and
+        stale rows another claimer has locked are skipped rather than waited for, so two claimers
+        of overlapping keys never deadlock. A key in neither answer was freed meanwhile: ask again.
+        """
+        mine: list[str] = []
+        found: dict[str, Shared] = {}
+        is_postgresql = self.session.get_bind().dialect.name == "postgresql"
+        insert = postgresql_insert if is_postgresql else sqlite_insert
+        for chunk in _chunks(sorted(set(keys))):
+            now = utcnow()
+            rows = [
+                {"scan_id": scan_id, "key": key, "state": RUNNING, "owner": owner, "claimed_at": now}
+                for key in chunk
+            ]
+            added = set(
+                self.session.scalars(
+                    insert(SharedResult).values(rows).on_conflict_do_nothing().returning(SharedResult.key)
+                )
+            )
+            rest = [key for key in chunk if key not in added]
+            taken: set[str] = set()
+            if rest:
+                cutoff = now - timedelta(seconds=stale_after)
+                stale = (
+                    select(SharedResult.id)
+                    .where(
+                        SharedResult.scan_id == scan_id,
+                        SharedResult.key.in_(rest),
+                        SharedResult.state == RUNNING,
+                        SharedResult.claimed_at < cutoff,
+                    )
+                    .with_for_update(skip_locked=True)
+                )
+                taken = set(
+                    self.session.scalars(
+                        update(SharedResult)
+                        .where(
+                            SharedResult.id.in_(stale),
+                            SharedResult.state == RUNNING,
+                            SharedResult.claimed_at < cutoff,
+                        )
+                        .values(owner=owner, claimed_at=now)
+                        .returning(SharedResult.key)
+                        .execution_options(synchronize_session=False)
+                    )
+                )
+                found.update(self.get_many(scan_id, [key for key in rest if key not in taken]))
+            mine += [key for key in chunk if key in added or key in taken]
+        return mine, found
+
+    def put_many(self, scan_id: int, owner: str, payloads: Mapping[str, Any]) -> None:
+        """The owner's results; a key whose claim another took over keeps that one's result."""
+        table = cast(Table, SharedResult.__table__)  # Core: one UPDATE per row, by key
+        statement = (
+            update(table)
+            .where(
+                table.c.scan_id == scan_id,
+                table.c.key == bindparam("done_key"),
+                table.c.owner == owner,
+            )
+            .values(state=DONE, payload=bindparam("done_payload"))
+        )
+        items = list(payloads.items())
+        for start in range(0, len(items), CHUNK):
+            params = [{"done_key": key, "done_payload": value} for key, value in items[start : start + CHUNK]]
+            self.session.execute(statement, params)
+
+    def refresh_many(self, scan_id: int, keys: Sequence[str], owner: str) -> None:
+        """The owner is still at these keys: their claims are not stale."""
+        for chunk in _chunks(keys):
+            self.session.execute(
+                update(SharedResult)
+                .where(
+                    SharedResult.scan_id == scan_id,
+                    SharedResult.key.in_(chunk),
+                    SharedResult.owner == owner,
+                    SharedResult.state != DONE,
+                )
+                .values(claimed_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+
+    def release_many(self, scan_id: int, keys: Sequence[str], owner: str) -> None:
+        """The owner could not do these keys: the next one to ask does them."""
+        for chunk in _chunks(keys):
+            self.session.execute(
+                delete(SharedResult).where(
+                    SharedResult.scan_id == scan_id,
+                    SharedResult.key.in_(chunk),
+                    SharedResult.owner == owner,
+                    SharedResult.state != DONE,
+                )
+            )
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(keys), CHUNK):
+        yield list(keys[start : start + CHUNK])

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from monitor.errors import FetchError, RobotsDisallowed
 from monitor.net import HttpClient
 from monitor.net import Response as NetResponse
-from monitor.net.robots import MAX_CRAWL_DELAY, RobotsCache, parse_rules
+from monitor.net.robots import MAX_CRAWL_DELAY, RobotsCache, RobotsMemory, parse_rules
 from monitor.settings import HttpSettings
 from tests.net.apps import Peer, min_gap, text
 from tests.support.loopback import serve
@@ -76,6 +76,43 @@ def test_concurrent_requests_share_one_robots_fetch() -> None:
 
         asyncio.run(go())
     assert peer.paths().count("/robots.txt") == 1
+
+
+def test_clients_sharing_a_memory_ask_robots_once_and_each_obeys_it() -> None:
+    """A worker's jobs each have their own client: the file is asked once, its rules hold in all."""
+    robots = "User-agent: *\nCrawl-delay: 0.2\nDisallow: /private\n"
+    peer = Peer(routes={"/robots.txt": text(robots), "/page": text("ok"), "/private/x": text("no")})
+    memory = RobotsMemory()
+    with serve(peer.app()) as base:
+
+        async def job() -> list[str]:
+            seen = []
+            async with HttpClient.from_settings(_settings(), robots=memory) as client:
+                for path in ("/page", "/private/x", "/page"):
+                    try:
+                        seen.append((await client.get(base + path)).robots)
+                    except FetchError as exc:
+                        seen.append(type(exc).__name__)
+            return seen
+
+        first = asyncio.run(job())
+        second = asyncio.run(job())  # another job, another event loop, the same worker
+    assert first == second == ["allowed", "RobotsDisallowed", "allowed"]
+    assert peer.paths().count("/robots.txt") == 1
+    assert "/private/x" not in peer.paths()
+    pages = peer.arrivals("/page")
+    # The Crawl-delay read by the first client slows the second one too.
+    assert min_gap(pages[2:]) >= 0.2 - 0.015
+
+
+def test_a_memory_keeps_the_most_recent_origins() -> None:
+    memory = RobotsMemory(max_origins=2)
+    rules = parse_rules(b"", "impersonation-monitor", expires=10.0)
+    for host in ("a.example", "b.example", "c.example"):
+        memory.put(("https", host, 443), rules)
+    assert memory.get(("https", "a.example", 443), now=0.0) is None
+    assert memory.get(("https", "c.example", 443), now=0.0) is rules
+    assert memory.get(("https", "c.example", 443), now=10.0) is None  # expired
 
 
 def test_group_for_our_product_token_wins() -> None:

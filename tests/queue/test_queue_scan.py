@@ -227,6 +227,7 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_the_other_and_nothing_twice(
     assert [(row["status"], row["attempts"] >= 1) for row in judgements] == [("succeeded", True)]
 
 
+@pytest.mark.xdist_group("timed_stops")  # with the other stops timed in seconds
 def test_sigterm_hands_the_running_job_back_within_seconds_and_it_completes_later(
     web: SampleWeb, pg_url: str, tmp_path: Path, hook: tuple[Hook, str]
 ) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import httpx
@@ -169,11 +170,17 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once: Argon2id spends about a third of a CPU second on each hash by design."""
+    return hash_password(PASSWORD)
+
+
 def add_user(settings: Settings, name: str, role: str, language: str = "vi") -> None:
     engine = open_database(settings.database.url)
     try:
         with session_scope(session_factory(engine)) as session:
-            AccountRepository(session).add(name, hash_password(PASSWORD), role, language=language)
+            AccountRepository(session).add(name, password_hash(), role, language=language)
     finally:
         engine.dispose()
 

@@ -1,0 +1,103 @@
+"""Workers take alert deliveries before judgements, and judgements before discovery jobs; a failed
+alert gets a delivery round of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import select
+
+from monitor.notify.outbox import enqueue_alerts
+from monitor.queue.app import Queue, bind
+from monitor.queue.steps import Runtime, plan_scan
+from monitor.settings import load_settings
+from monitor.store.db import open_database, session_factory, session_scope
+from monitor.store.schema import Notification
+from tests.notify.helpers import T0, data, load, scan
+from tests.support.loopback import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+BRAND = "bhxh-binh-duong"
+
+
+def test_deliveries_and_judgements_are_taken_before_discovery(pg_url: str, tmp_path: Path) -> None:
+    env = {
+        "MONITOR_DATABASE__URL": pg_url,
+        "MONITOR_EVIDENCE__DIR": str(tmp_path / "evidence"),
+        "MONITOR_QUEUE__BACKEND": "procrastinate",
+        "MONITOR_SOURCES__BRAVE__API_KEY": "key",
+    }
+    settings = load_settings(REPO / "config" / "monitor.toml", environ=env)
+    engine = open_database(pg_url)
+    rt = Runtime(settings, engine, threading.Event())
+    queue = Queue(settings)
+
+    async def defer() -> int:
+        plan = plan_scan(rt, [BRAND], None, "test")
+        async with queue.app.open_async():
+            await queue.defer_plan(plan, None, notify=True)
+            await queue.defer_judge(plan.scan_id, BRAND, None, True)
+            await queue.defer_delivery()
+        return plan.scan_id
+
+    try:
+        asyncio.run(defer())
+    finally:
+        engine.dispose()
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        # The order procrastinate's fetch_job takes todo jobs in: priority, then age.
+        order = [
+            row[0]
+            for row in connection.execute(
+                "SELECT task_name FROM procrastinate_jobs WHERE status = 'todo' ORDER BY priority DESC, id"
+            )
+        ]
+    assert order[0] == "monitor.deliver"
+    assert order[1] == "monitor.judge"
+    assert set(order[2:]) == {"monitor.discover"}
+    assert len(order) > 3
+
+
+def test_a_failed_alert_gets_a_delivery_round_when_its_backoff_ends(pg_url: str, tmp_path: Path) -> None:
+    """Not at the next judgement, which may be hours away."""
+    env = {
+        "MONITOR_DATABASE__URL": pg_url,
+        "MONITOR_EVIDENCE__DIR": str(tmp_path / "evidence"),
+        "MONITOR_QUEUE__BACKEND": "procrastinate",
+        "MONITOR_ALERTS__WEBHOOK__URL": f"http://127.0.0.1:{free_port()}/hook",  # nothing listens
+        "MONITOR_ALERTS__EMAIL": "false",
+        "MONITOR_ALERTS__RETRY_AFTER_SECONDS": "600",
+    }
+    settings = load_settings(REPO / "config" / "monitor.toml", environ=env)
+    engine = open_database(pg_url)
+    factory = session_factory(engine)
+    [pair] = scan(factory, [data()], T0)
+    with session_scope(factory) as session:
+        finding, observation = load(session, pair)
+        assert enqueue_alerts(session, finding, observation, settings)
+    queue = Queue(settings)
+
+    async def deliver() -> None:
+        bind(Runtime(settings, engine, threading.Event()))
+        try:
+            async with queue.app.open_async():
+                await queue.deliver_task.func()  # type: ignore[call-arg]
+        finally:
+            bind(None)
+
+    try:
+        asyncio.run(deliver())
+        with session_scope(factory) as session:
+            waiting = session.scalar(select(Notification.next_attempt_at))
+    finally:
+        engine.dispose()
+    assert waiting is not None
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        jobs = connection.execute(
+            "SELECT scheduled_at, lock, priority FROM procrastinate_jobs"
+            " WHERE task_name = 'monitor.deliver' AND status = 'todo'"
+        ).fetchall()
+    assert [(when, lock) for when, lock, _ in jobs] == [(waiting, "deliver")]
