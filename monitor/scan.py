@@ -43,6 +43,7 @@ from monitor.scan_flow import ENRICH_CONCURRENCY, STOPPED, BrandFlow
 from monitor.scan_record import Recorder, brand_state
 from monitor.scoring import Scorer, scorer_for
 from monitor.settings import BrandSettings, Settings
+from monitor.shared import MemoryShared, SharedWork
 from monitor.sources.base import SourceResult
 from monitor.store.db import session_factory, session_scope
 from monitor.store.scan_lock import ScanLock
@@ -81,6 +82,7 @@ class Scanner:
         self._claim: ScanLock | None = None
         self._beating: asyncio.Task[None] | None = None
         self._scorers: dict[str, asyncio.Future[Scorer]] = {}
+        self._shared: SharedWork | None = None
         # The running scan's report, also when the run is cancelled before it returns.
         self.report: ScanReport | None = None
         # Follow-up steps of each recorded brand, run after the scan is finished (see _finish).
@@ -96,6 +98,8 @@ class Scanner:
         # The brands' matchers are built beside the start-up work (claims, the client).
         self._scorers = {b.slug: asyncio.ensure_future(asyncio.to_thread(scorer_for, b)) for b in chosen}
         report = ScanReport(scan_id=None, started_at=utcnow(), dry_run=True)
+        # The brands of this scan share their answers: a query or a DNS name is asked once.
+        self._shared = MemoryShared()
         if not self.dry_run:
             # One scan per brand at a time across processes: ScanBusyError while another live one runs.
             claim, slugs = ScanLock(self.engine), [b.slug for b in chosen]
@@ -178,6 +182,7 @@ class Scanner:
             stop=self.stop,
             known=state.current,
             active=frozenset(i for i, k in state.known.items() if k.status == "active"),
+            shared=self._shared,
         )
 
         async def read(candidate: Candidate, url: str, reader: PageReader) -> Enrichment:

@@ -130,7 +130,7 @@ def test_a_manual_scan_during_a_daemon_scan_is_refused_and_no_change_is_recorded
                     )
                 )
             )
-            owners = dict(session.execute(select(BrandLock.brand, BrandLock.owner)).tuples().all())
+            owners = dict(session.execute(select(BrandLock.brand, BrandLock.owner)).all())
     finally:
         engine.dispose()
     events = Counter((identity, event) for identity, event, _ in seen)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -394,3 +395,59 @@ def test_crtsh_failing_is_a_failed_source_and_never_makes_its_findings_gone(
     outcomes = [identities(scan(settings), "gone") for _ in range(2)]
     assert outcomes == [set(), {f"web:{CERT_HOST}"}]
     assert stored(settings)[f"web:{CERT_HOST}"].status == "gone"
+
+
+def identities_of(settings: Settings, brand: str) -> set[str]:
+    engine = open_database(settings.database.url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            return set(session.scalars(select(Finding.identity).where(Finding.brand == brand)))
+    finally:
+        engine.dispose()
+
+
+def test_offices_scanned_together_ask_each_shared_name_once(
+    settings: Settings, world: World, tmp_path: Path
+) -> None:
+    """Bình Dương and the national agency both list baohiemxahoi.gov.vn: in one scan the names
+    their look-alike lists have in common are asked of the DNS once, and each office still gets
+    the findings it gets alone."""
+    brands = [BRAND, "bhxh-viet-nam"]
+    names = [
+        set(list(dict.fromkeys(finding_key(p.domain) for p in generate(settings.brand(b), TLDS)))[:MAX_NAMES])
+        for b in brands
+    ]
+    common = names[0] & names[1]
+    alone: dict[str, set[str]] = {}
+    for brand in brands:
+        own = settings.model_copy(
+            update={
+                "database": settings.database.model_copy(update={"url": f"sqlite:///{tmp_path / brand}.db"})
+            }
+        )
+        engine = open_database(own.database.url)
+        try:
+            asyncio.run(Scanner(own, engine).run([brand], ONLY))
+        finally:
+            engine.dispose()
+        alone[brand] = identities_of(own, brand)
+    assert alone[BRAND]
+    assert alone["bhxh-viet-nam"]
+
+    with world.zones.lock:
+        before = len(world.zones.queries)
+    engine = open_database(settings.database.url)
+    try:
+        report = asyncio.run(Scanner(settings, engine).run(brands, ONLY))
+    finally:
+        engine.dispose()
+    with world.zones.lock:
+        asked = Counter(name for name, kind in world.zones.queries[before:] if kind == "A")
+    # A registered name is asked again when its homepage is fetched (the guard resolves it):
+    # the names without an address are asked by the look-alike look-ups alone.
+    unregistered = {name for name in common if name not in world.zones.records}
+    assert len(unregistered) > 10
+    assert {name: asked[name] for name in unregistered} == dict.fromkeys(unregistered, 1)
+    assert {s.status for s in report.sources if s.name == "domains"} == {"ok"}
+    for brand in brands:
+        assert identities_of(settings, brand) == alone[brand]

@@ -284,7 +284,7 @@ def test_a_leader_that_loses_its_lease_stops_its_scan(settings: Settings, gate: 
     assert rows[0].status == "interrupted"
     assert all(s.status != "running" for s in rows)
     with session_scope(session_factory(engine)) as session:
-        owners = dict(session.execute(select(BrandLock.brand, BrandLock.owner)).tuples().all())
+        owners = dict(session.execute(select(BrandLock.brand, BrandLock.owner)).all())
     # The daemon scans every office of the shipped brands file: the stopped scan let go of each.
     assert set(owners) == {brand.slug for brand in settings.brands}
     assert set(owners.values()) == {None}
