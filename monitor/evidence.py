@@ -83,10 +83,21 @@ class EvidenceArchive:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.gz"
 
-    def store(self, session: Session, response: Fetched, finding_id: int | None = None) -> Stored:
-        """Archive the body once; record (or refresh) where and when it was fetched."""
+    def write_ahead(self, response: Fetched) -> None:
+        """Write the body's file now, before any transaction is open (then `store(on_disk=True)`):
+        gzip and fsync never hold the database's write lock."""
+        path = self.path_for(hashlib.sha256(response.body).hexdigest())
+        if not path.is_file():
+            self._write_file(path, response.body)
+
+    def store(
+        self, session: Session, response: Fetched, finding_id: int | None = None, *, on_disk: bool = False
+    ) -> Stored:
+        """Archive the body once; record (or refresh) where and when it was fetched.
+
+        `on_disk`: `write_ahead` wrote the file already; only its rows are added here."""
         sha256 = hashlib.sha256(response.body).hexdigest()
-        new_blob = self._write_blob(session, sha256, response)
+        new_blob = self._write_blob(session, sha256, response, on_disk)
         capture = session.scalars(
             select(Capture).where(Capture.url == response.url, Capture.sha256 == sha256)
         ).one_or_none()
@@ -120,16 +131,18 @@ class EvidenceArchive:
         session.flush()
         return sha256
 
-    def _write_blob(self, session: Session, sha256: str, response: Fetched) -> bool:
+    def _write_blob(self, session: Session, sha256: str, response: Fetched, on_disk: bool) -> bool:
         media_type = response.headers.get("content-type", "")
-        return self._write_body(session, sha256, response.body, media_type)
+        return self._write_body(session, sha256, response.body, media_type, on_disk)
 
-    def _write_body(self, session: Session, sha256: str, body: bytes, media_type: str | None) -> bool:
+    def _write_body(
+        self, session: Session, sha256: str, body: bytes, media_type: str | None, on_disk: bool = False
+    ) -> bool:
         path = self.path_for(sha256)
         known = session.get(EvidenceBlob, sha256) is not None
         if known and path.is_file():
             return False
-        stored_size = self._write_file(path, body)
+        stored_size = self._size(path) if on_disk and path.is_file() else self._write_file(path, body)
         if not known:
             session.add(
                 EvidenceBlob(
@@ -140,6 +153,12 @@ class EvidenceArchive:
                 )
             )
         return not known
+
+    def _size(self, path: Path) -> int:
+        try:
+            return path.stat().st_size
+        except OSError as exc:
+            raise evidence_failure(exc, self.root) from exc
 
     def _write_file(self, path: Path, body: bytes) -> int:
         """Write `body` gzipped at `path`; its size on disk. An OSError names the evidence folder."""

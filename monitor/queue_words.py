@@ -67,6 +67,7 @@ TASK_NAMES: dict[str, tuple[str, str]] = {
     "monitor.discover": ("tìm ứng viên", "discover candidates"),
     "monitor.judge": ("đánh giá và ghi nhận", "judge and record"),
     "monitor.deliver": ("gửi cảnh báo", "deliver alerts"),
+    "monitor.deliver_wake": ("hẹn gửi lại cảnh báo", "alert retry round"),
     "monitor.digest": ("gửi bản tin", "send the digest"),
     "monitor.tick": ("nhịp lịch chạy", "scheduler tick"),
 }

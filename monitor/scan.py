@@ -289,9 +289,16 @@ class Scanner:
         return await self._check_logo(client, logos, result) if logos else result
 
     def _archive(self, pages: Sequence[Sequence[Fetched]]) -> list[tuple[Stored, ...]]:
-        """Each page's answers stored, all in one unit."""
+        """Each page's answers stored, all in one unit; their files are written before it opens
+        (a unit holds SQLite's write lock, which the scan's own records wait for)."""
+        for page in pages:
+            for response in page:
+                self.archive.write_ahead(response)
         with session_scope(self.factory) as session:
-            return [tuple(self.archive.store(session, response) for response in page) for page in pages]
+            return [
+                tuple(self.archive.store(session, response, on_disk=True) for response in page)
+                for page in pages
+            ]
 
     def _logos(self, slug: str) -> LogoBook:
         """The brand's official logos, hashed once per scanner."""

@@ -296,13 +296,12 @@ class BrandFlow:
                 continue
             try:
                 stored = await self.archive([enrichment for _, enrichment in batch])
-            except Exception as exc:
+                for (identity, _), (enrichment, archived) in zip(batch, stored, strict=True):
+                    self.out.enrichments[identity] = enrichment
+                    if archived:
+                        self.out.archived[identity] = archived
+            except Exception as exc:  # whatever broke, the queue is still drained
                 self._archive_failed = exc
-                continue
-            for (identity, _), (enrichment, archived) in zip(batch, stored, strict=True):
-                self.out.enrichments[identity] = enrichment
-                if archived:
-                    self.out.archived[identity] = archived
         if self._archive_failed is not None:
             raise self._archive_failed
 

@@ -354,3 +354,67 @@ def test_evidence_add_keeps_an_officers_file_and_export_then_has_something(
     assert code == 1
     assert "không có phát hiện #999" in stderr
     engine.dispose()
+
+
+def test_files_written_ahead_are_recorded_without_writing_them_again(db_url: str, tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    archive = EvidenceArchive(root)
+    pages = [Page(), Page(url="https://t.me/other", body=b"<html>other</html>")]
+    for page in pages:
+        archive.write_ahead(page)
+    written = {path: path.stat().st_mtime_ns for path in root.rglob("*.gz")}
+    assert len(written) == 2
+    engine = open_database(db_url)
+    try:
+        with session_scope(session_factory(engine)) as session:
+            stored = [archive.store(session, page, on_disk=True) for page in pages]
+            again = archive.store(session, Page(fetched_at=T0 + timedelta(hours=1)), on_disk=True)
+            sizes = {row.sha256: row.stored_size for row in session.scalars(select(EvidenceBlob))}
+    finally:
+        engine.dispose()
+    assert [s.new_blob for s in stored] == [True, True]
+    assert again.new_blob is False
+    assert {path: path.stat().st_mtime_ns for path in root.rglob("*.gz")} == written  # not rewritten
+    assert sizes == {s.sha256: archive.path_for(s.sha256).stat().st_size for s in stored}
+    assert [archive.read(s.sha256) for s in stored] == [page.body for page in pages]
+
+
+def test_a_scan_archives_pages_without_holding_the_write_lock_while_files_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gzip and fsync of a batch of pages happen before its unit opens: SQLite stays writable."""
+    import sqlite3
+
+    from monitor.scan import Scanner
+    from monitor.settings import load_settings
+
+    path = tmp_path / "monitor.db"
+    settings = load_settings(
+        Path(__file__).resolve().parents[1] / "config" / "monitor.toml",
+        environ={"MONITOR_DATABASE__URL": f"sqlite:///{path}", "MONITOR_EVIDENCE__DIR": str(tmp_path / "ev")},
+    )
+    engine = open_database(settings.database.url)
+    writable: list[bool] = []
+    write_file = EvidenceArchive._write_file
+
+    def checking(self: EvidenceArchive, target: Path, body: bytes) -> int:
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once while another unit holds the lock
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
+        return write_file(self, target, body)
+
+    monkeypatch.setattr(EvidenceArchive, "_write_file", checking)
+    try:
+        scanner = Scanner(settings, engine, notify=False)
+        pages = [[Page(url=f"https://t.me/p{n}", body=f"<html>{n}</html>".encode())] for n in range(5)]
+        stored = scanner._archive(pages)
+    finally:
+        engine.dispose()
+    assert writable == [True] * 5
+    assert [s.new_blob for (s,) in stored] == [True] * 5

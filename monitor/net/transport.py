@@ -129,7 +129,7 @@ class DirectTransport(PoolTransport):
 
 
 def plain_transport(*, max_connections: int, proxy: str | None) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport: for trusted endpoints, and under ProxiedTransport for proxied hosts."""
+    """httpx's own transport, used only under ProxiedTransport (the proxy is the one peer it reaches)."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.AsyncHTTPTransport(limits=limits, proxy=proxy, trust_env=False, verify=shared_ssl_context())
 

@@ -1,7 +1,8 @@
 """The job queue on procrastinate: its tasks, their locks, queues, priorities and retries.
 
 Queues: `discover` (one job per brand and discoverer), `judge` (one per brand and scan, holding
-the brand's lock), `deliver` (alerts, one at a time) and `schedule` (the scheduler's tick and
+the brand's lock), `deliver` (alerts, one round at a time; a retry's later round is a lock-free
+wake-up until it comes due) and `schedule` (the scheduler's tick and
 the digest). Locks: one discovery part of a brand at a time (`<brand>:discover:<keys>`), one
 judgement of a brand at a time (`judge:<brand>`), one delivery round at a time (`deliver`).
 Priorities: a worker takes the tick and the digest first, then alert deliveries, then
@@ -153,6 +154,12 @@ class Queue:
                 # of its own: it does not wait for the next judgement (hours away).
                 await self.defer_delivery(at=delivery.retry_at)
 
+        @app.task(name="monitor.deliver_wake", queue=DELIVER, retry=retry)
+        async def deliver_wake() -> None:
+            # A round asked for later holds no lock while it waits: procrastinate holds back every
+            # younger job of a lock behind an older waiting one, even one scheduled hours ahead.
+            await self.defer_delivery()
+
         @app.task(name="monitor.digest", queue=SCHEDULE, retry=retry)
         async def digest(timestamp: int) -> None:
             from monitor.digest import asend_digests, digest_reaches_anyone
@@ -176,6 +183,7 @@ class Queue:
         self.discover_task = discover
         self.judge_task = judge
         self.deliver_task = deliver
+        self.deliver_wake_task = deliver_wake
         self.digest_task = digest
         self.tick_task = tick
 
@@ -217,15 +225,21 @@ class Queue:
             ).defer_async(scan_id=scan_id, brand=brand, sources=_json(sources), notify=notify)
 
     async def defer_delivery(self, at: dt.datetime | None = None) -> None:
-        """A delivery round now, or at `at` (retries; they never hold back a round asked for now)."""
-        # AlreadyEnqueued: a round is already waiting; it will take these alerts too.
+        """A delivery round now, or at `at` (retries; they never hold back a round asked for now).
+
+        A round now holds the `deliver` lock (one round at a time); a round at `at` is a lock-free
+        wake-up that asks for a round now when it comes due. Wake-ups for the same minute are one."""
+        # AlreadyEnqueued: a round (or a wake-up that minute) is already waiting; it takes these too.
         with suppress(AlreadyEnqueued):
-            await self.deliver_task.configure(
-                lock="deliver",
-                queueing_lock="deliver" if at is None else "deliver-later",
-                priority=PRIORITY[DELIVER],
-                schedule_at=at,
-            ).defer_async()
+            if at is None:
+                await self.deliver_task.configure(
+                    lock="deliver", queueing_lock="deliver", priority=PRIORITY[DELIVER]
+                ).defer_async()
+            else:
+                minute = int(at.timestamp()) // 60
+                await self.deliver_wake_task.configure(
+                    queueing_lock=f"deliver-at:{minute}", priority=PRIORITY[DELIVER], schedule_at=at
+                ).defer_async()
 
     async def recover_stalled(self) -> int:
         """Jobs of workers silent for stall_seconds (killed, cut off) run again."""

@@ -4,6 +4,7 @@ alert gets a delivery round of its own."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -88,6 +89,12 @@ def test_a_failed_alert_gets_a_delivery_round_when_its_backoff_ends(pg_url: str,
         finally:
             bind(None)
 
+    async def round_now_is_taken_while_the_retry_waits() -> str | None:
+        async with queue.app.open_async():
+            await queue.defer_delivery()
+            job = await queue.app.job_manager.fetch_job(queues=["deliver"], worker_id=None)  # type: ignore[arg-type]
+            return None if job is None else job.task_name
+
     try:
         asyncio.run(deliver())
         with session_scope(factory) as session:
@@ -97,7 +104,42 @@ def test_a_failed_alert_gets_a_delivery_round_when_its_backoff_ends(pg_url: str,
     assert waiting is not None
     with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as connection:
         jobs = connection.execute(
-            "SELECT scheduled_at, lock, priority FROM procrastinate_jobs"
-            " WHERE task_name = 'monitor.deliver' AND status = 'todo'"
+            "SELECT task_name, scheduled_at, lock, priority FROM procrastinate_jobs WHERE status = 'todo'"
         ).fetchall()
-    assert [(when, lock) for when, lock, _ in jobs] == [(waiting, "deliver")]
+    # The later round waits without the `deliver` lock: it holds back no round asked for now.
+    assert [(task, when, lock) for task, when, lock, _ in jobs] == [("monitor.deliver_wake", waiting, None)]
+    assert asyncio.run(round_now_is_taken_while_the_retry_waits()) == "monitor.deliver"
+
+
+def test_a_sooner_retry_round_is_kept_beside_a_later_one_and_wakes_a_round(
+    pg_url: str, tmp_path: Path
+) -> None:
+    env = {
+        "MONITOR_DATABASE__URL": pg_url,
+        "MONITOR_EVIDENCE__DIR": str(tmp_path / "evidence"),
+        "MONITOR_QUEUE__BACKEND": "procrastinate",
+    }
+    settings = load_settings(REPO / "config" / "monitor.toml", environ=env)
+    open_database(pg_url).dispose()  # the schema, the queue's tables with it
+    queue = Queue(settings)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    sooner = (later - dt.timedelta(hours=1, minutes=50)).replace(second=10, microsecond=0)
+
+    async def defer() -> None:
+        async with queue.app.open_async():
+            await queue.defer_delivery(at=later)
+            await queue.defer_delivery(at=sooner)
+            await queue.defer_delivery(at=sooner.replace(second=40))
+            await queue.deliver_wake_task.func()  # type: ignore[call-arg]
+
+    asyncio.run(defer())
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        jobs = connection.execute(
+            "SELECT task_name, scheduled_at, lock FROM procrastinate_jobs WHERE status = 'todo' ORDER BY id"
+        ).fetchall()
+    assert [(task, when) for task, when, _ in jobs[:2]] == [
+        ("monitor.deliver_wake", later),
+        ("monitor.deliver_wake", sooner),
+    ]
+    # The same minute's wake-ups are one; a wake-up that comes due asks for a round now, locked.
+    assert [(task, when, lock) for task, when, lock in jobs[2:]] == [("monitor.deliver", None, "deliver")]

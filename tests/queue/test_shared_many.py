@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -177,20 +177,27 @@ def test_a_failure_is_released_and_computed_again_by_the_next_sharer(store: Stor
 
 
 def test_a_claim_is_kept_alive_while_its_owner_computes(store: Store) -> None:
+    sharer = store.sharer("job-a", stale_after=1.0)
+    refreshed = threading.Event()
+    refresh = sharer._refresh_many
+
+    def refresh_then_tell(keys: Sequence[str]) -> None:
+        refresh(keys)
+        refreshed.set()
+
+    sharer._refresh_many = refresh_then_tell  # type: ignore[method-assign]
+
     async def compute(keys: list[str]) -> dict[str, Any]:
         claimed = store.rows(*keys)["k"].claimed_at
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while store.rows(*keys)["k"].claimed_at == claimed:  # until the claim is refreshed
-            assert loop.time() < deadline, "the claim was never refreshed"
-            await asyncio.sleep(0.02)
+        assert await asyncio.to_thread(refreshed.wait, 30), "the claim was never refreshed"
+        assert store.rows(*keys)["k"].claimed_at > claimed
         # A second sharer with the same patience finds the claim alive: it does not take over.
         with session_scope(store.factory) as session:
             mine, found = SharedResults(session).claim_many(store.scan_id, keys, "job-b", 1.0)
         assert (mine, found["k"].owner) == ([], "job-a")
         return {"k": 1}
 
-    assert asyncio.run(store.sharer("job-a", stale_after=1.0).many(["k"], compute)) == {"k": 1}
+    assert asyncio.run(sharer.many(["k"], compute)) == {"k": 1}
 
 
 def test_a_stopped_sharer_releases_its_claims_and_stops_waiting(store: Store) -> None:
