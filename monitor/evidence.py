@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,45 +84,64 @@ class EvidenceArchive:
         return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.gz"
 
     def write_ahead(self, response: Fetched) -> None:
-        """Write the body's file now, before any transaction is open (then `store(on_disk=True)`):
+        """Write the body's file now, before any transaction is open (then `store_written`):
         gzip and fsync never hold the database's write lock."""
         path = self.path_for(hashlib.sha256(response.body).hexdigest())
         if not path.is_file():
             self._write_file(path, response.body)
 
-    def store(
-        self, session: Session, response: Fetched, finding_id: int | None = None, *, on_disk: bool = False
-    ) -> Stored:
-        """Archive the body once; record (or refresh) where and when it was fetched.
-
-        `on_disk`: `write_ahead` wrote the file already; only its rows are added here."""
+    def store(self, session: Session, response: Fetched, finding_id: int | None = None) -> Stored:
+        """Archive the body once; record (or refresh) where and when it was fetched."""
         sha256 = hashlib.sha256(response.body).hexdigest()
-        new_blob = self._write_blob(session, sha256, response, on_disk)
+        new_blob = self._write_blob(session, sha256, response)
         capture = session.scalars(
             select(Capture).where(Capture.url == response.url, Capture.sha256 == sha256)
         ).one_or_none()
         if capture is None:
-            capture = Capture(
-                sha256=sha256,
-                finding_id=finding_id,
-                url=response.url,
-                final_url=response.final_url,
-                status=response.status,
-                headers=_kept(response.headers),
-                robots=response.robots,
-                first_fetched_at=response.fetched_at,
-                last_fetched_at=response.fetched_at,
-                fetch_count=1,
-            )
+            capture = _capture(response, sha256, finding_id)
             session.add(capture)
         else:
-            # Same URL, same bytes: no new row, only when it was last seen.
-            capture.last_fetched_at = max(capture.last_fetched_at, response.fetched_at)
-            capture.fetch_count += 1
-            if finding_id is not None and capture.finding_id is None:
-                capture.finding_id = finding_id
+            _refetched(capture, response, finding_id)
         session.flush()
         return Stored(sha256=sha256, capture_id=capture.id, new_blob=new_blob)
+
+    def store_written(self, session: Session, responses: Sequence[Fetched]) -> list[Stored]:
+        """Record answers whose files `write_ahead` wrote, in a few statements for the batch:
+        the blobs and captures already known are read together, the new rows flushed together."""
+        shas = [hashlib.sha256(response.body).hexdigest() for response in responses]
+        known: set[str] = set()
+        captures: dict[tuple[str, str], Capture] = {}
+        for start in range(0, len(shas), _PRELOAD_CHUNK):
+            chunk = set(shas[start : start + _PRELOAD_CHUNK])
+            urls = {response.url for response in responses[start : start + _PRELOAD_CHUNK]}
+            known.update(session.scalars(select(EvidenceBlob.sha256).where(EvidenceBlob.sha256.in_(chunk))))
+            found = session.scalars(select(Capture).where(Capture.sha256.in_(chunk), Capture.url.in_(urls)))
+            captures.update(((row.url, row.sha256), row) for row in found)
+        fresh: list[bool] = []
+        for response, sha256 in zip(responses, shas, strict=True):
+            path = self.path_for(sha256)
+            if not path.is_file():  # removed since it was written ahead: written again
+                self._write_file(path, response.body)
+            fresh.append(sha256 not in known)
+            if sha256 not in known:
+                known.add(sha256)
+                media_type = response.headers.get("content-type", "")
+                session.add(_blob(sha256, response.body, self._size(path), media_type))
+        session.flush()  # the blobs before the captures that name them
+        rows: list[Capture] = []
+        for response, sha256 in zip(responses, shas, strict=True):
+            capture = captures.get((response.url, sha256))
+            if capture is None:
+                capture = captures[response.url, sha256] = _capture(response, sha256, None)
+                session.add(capture)
+            else:
+                _refetched(capture, response, None)
+            rows.append(capture)
+        session.flush()
+        return [
+            Stored(sha256=sha256, capture_id=capture.id, new_blob=new_blob)
+            for sha256, capture, new_blob in zip(shas, rows, fresh, strict=True)
+        ]
 
     def store_bytes(self, session: Session, body: bytes, media_type: str | None) -> str:
         """Archive a file that was not fetched (a screenshot, an officer's file) once; its SHA-256."""
@@ -131,27 +150,18 @@ class EvidenceArchive:
         session.flush()
         return sha256
 
-    def _write_blob(self, session: Session, sha256: str, response: Fetched, on_disk: bool) -> bool:
+    def _write_blob(self, session: Session, sha256: str, response: Fetched) -> bool:
         media_type = response.headers.get("content-type", "")
-        return self._write_body(session, sha256, response.body, media_type, on_disk)
+        return self._write_body(session, sha256, response.body, media_type)
 
-    def _write_body(
-        self, session: Session, sha256: str, body: bytes, media_type: str | None, on_disk: bool = False
-    ) -> bool:
+    def _write_body(self, session: Session, sha256: str, body: bytes, media_type: str | None) -> bool:
         path = self.path_for(sha256)
         known = session.get(EvidenceBlob, sha256) is not None
         if known and path.is_file():
             return False
-        stored_size = self._size(path) if on_disk and path.is_file() else self._write_file(path, body)
+        stored_size = self._write_file(path, body)
         if not known:
-            session.add(
-                EvidenceBlob(
-                    sha256=sha256,
-                    size=len(body),
-                    stored_size=stored_size,
-                    media_type=(media_type or "")[:255] or None,
-                )
-            )
+            session.add(_blob(sha256, body, stored_size, media_type))
         return not known
 
     def _size(self, path: Path) -> int:
@@ -164,7 +174,8 @@ class EvidenceArchive:
         """Write `body` gzipped at `path`; its size on disk. An OSError names the evidence folder."""
         temp: str | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():  # a stat: cheaper than mkdir's refusal when it exists
+                path.parent.mkdir(parents=True, exist_ok=True)
             # Write then rename, so a crash never leaves a truncated file under the final name.
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
                 temp = handle.name
@@ -321,3 +332,32 @@ def _kept(headers: Mapping[str, str]) -> dict[str, str]:
 def _extension(headers: Mapping[str, Any]) -> str:
     media = str(headers.get("content-type", "")).split(";")[0].strip().lower()
     return _EXTENSIONS.get(media, "bin")
+
+
+def _blob(sha256: str, body: bytes, stored_size: int, media_type: str | None) -> EvidenceBlob:
+    return EvidenceBlob(
+        sha256=sha256, size=len(body), stored_size=stored_size, media_type=(media_type or "")[:255] or None
+    )
+
+
+def _capture(response: Fetched, sha256: str, finding_id: int | None) -> Capture:
+    return Capture(
+        sha256=sha256,
+        finding_id=finding_id,
+        url=response.url,
+        final_url=response.final_url,
+        status=response.status,
+        headers=_kept(response.headers),
+        robots=response.robots,
+        first_fetched_at=response.fetched_at,
+        last_fetched_at=response.fetched_at,
+        fetch_count=1,
+    )
+
+
+def _refetched(capture: Capture, response: Fetched, finding_id: int | None) -> None:
+    """Same URL, same bytes: no new row, only when it was last seen."""
+    capture.last_fetched_at = max(capture.last_fetched_at, response.fetched_at)
+    capture.fetch_count += 1
+    if finding_id is not None and capture.finding_id is None:
+        capture.finding_id = finding_id

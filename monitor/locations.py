@@ -67,6 +67,13 @@ def user_data_dir(env: Mapping[str, str]) -> Path:
     return base / "monitor"
 
 
+def user_cache_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_CACHE_HOME/monitor`, by default `~/.cache/monitor`: what can be rebuilt at any time."""
+    xdg = env.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "monitor"
+
+
 def data_home(config: Path, env: Mapping[str, str]) -> Path:
     """The absolute folder that relative paths of `config` point into (see the module docstring)."""
     explicit = env.get(HOME_ENV)

@@ -29,6 +29,7 @@ from monitor.enrich.logo import LogoBook
 from monitor.errors import MonitorError
 from monitor.evidence import EvidenceArchive, Fetched, Stored
 from monitor.followups import FollowUpContext, run_followups
+from monitor.heap import older_objects_aside
 from monitor.log import get_logger
 from monitor.net.client import HttpClient
 from monitor.net.robots import RobotsMemory
@@ -91,6 +92,10 @@ class Scanner:
     async def run(
         self, brands: Sequence[str] | None = None, sources: Sequence[str] | None = None
     ) -> ScanReport:
+        with older_objects_aside():  # no full garbage collection stops the scan's requests
+            return await self._run(brands, sources)
+
+    async def _run(self, brands: Sequence[str] | None, sources: Sequence[str] | None) -> ScanReport:
         chosen = [self.settings.brand(slug) for slug in brands] if brands else list(self.settings.brands)
         for brand in chosen:
             self._logos(brand.slug)  # an unreadable logo file is a config error, before anything runs
@@ -130,6 +135,10 @@ class Scanner:
         """One brand's judgement within a scan run as jobs: the discoverers given (the leads earlier
         jobs gathered, then the later ones), pages read, judged and recorded. The scan stays open
         for its other brands; alerts are queued for delivery, follow-ups wait for `followups`."""
+        with older_objects_aside():
+            return await self._judge(scan_id, slug, discoverers)
+
+    async def _judge(self, scan_id: int, slug: str, discoverers: Sequence[Discoverer]) -> ScanReport:
         brand = self.settings.brand(slug)
         self._logos(slug)
         self._scorers = {slug: asyncio.ensure_future(asyncio.to_thread(scorer_for, brand))}
@@ -291,14 +300,12 @@ class Scanner:
     def _archive(self, pages: Sequence[Sequence[Fetched]]) -> list[tuple[Stored, ...]]:
         """Each page's answers stored, all in one unit; their files are written before it opens
         (a unit holds SQLite's write lock, which the scan's own records wait for)."""
-        for page in pages:
-            for response in page:
-                self.archive.write_ahead(response)
+        answers = [response for page in pages for response in page]
+        for response in answers:
+            self.archive.write_ahead(response)
         with session_scope(self.factory) as session:
-            return [
-                tuple(self.archive.store(session, response, on_disk=True) for response in page)
-                for page in pages
-            ]
+            stored = iter(self.archive.store_written(session, answers))
+        return [tuple(next(stored) for _ in page) for page in pages]
 
     def _logos(self, slug: str) -> LogoBook:
         """The brand's official logos, hashed once per scanner."""

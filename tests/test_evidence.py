@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -367,8 +368,8 @@ def test_files_written_ahead_are_recorded_without_writing_them_again(db_url: str
     engine = open_database(db_url)
     try:
         with session_scope(session_factory(engine)) as session:
-            stored = [archive.store(session, page, on_disk=True) for page in pages]
-            again = archive.store(session, Page(fetched_at=T0 + timedelta(hours=1)), on_disk=True)
+            stored = archive.store_written(session, pages)
+            [again] = archive.store_written(session, [Page(fetched_at=T0 + timedelta(hours=1))])
             sizes = {row.sha256: row.stored_size for row in session.scalars(select(EvidenceBlob))}
     finally:
         engine.dispose()
@@ -418,3 +419,54 @@ def test_a_scan_archives_pages_without_holding_the_write_lock_while_files_are_wr
         engine.dispose()
     assert writable == [True] * 5
     assert [s.new_blob for (s,) in stored] == [True] * 5
+
+
+def test_a_batch_records_what_one_answer_at_a_time_records(db_url: str, tmp_path: Path) -> None:
+    """Repeats inside the batch and rows already stored: the same captures, counts and flags."""
+    earlier = [Page(), Page(url="https://t.me/known", body=b"<html>known</html>")]
+    batch = [
+        Page(fetched_at=T0 + timedelta(hours=1)),  # a known capture, fetched again
+        Page(url="https://t.me/new", body=b"<html>new</html>"),
+        Page(url="https://t.me/new", body=b"<html>new</html>", fetched_at=T0 + timedelta(hours=2)),
+        Page(url="https://t.me/copy", body=b"<html>new</html>"),  # the same bytes, another URL
+        Page(url="https://t.me/known2", body=b"<html>known</html>"),
+    ]
+
+    def run(folder: str, url: str, batched: bool) -> tuple[list[tuple[bool, str]], list[tuple[Any, ...]]]:
+        archive = EvidenceArchive(tmp_path / folder)
+        engine = open_database(url)
+        try:
+            with session_scope(session_factory(engine)) as session:
+                for page in earlier:
+                    archive.store(session, page)
+            with session_scope(session_factory(engine)) as session:
+                if batched:
+                    for page in batch:
+                        archive.write_ahead(page)
+                    stored = archive.store_written(session, batch)
+                else:
+                    stored = [archive.store(session, page) for page in batch]
+                flags = [(s.new_blob, s.sha256) for s in stored]
+                ids = {s.capture_id for s in stored}
+                captures = session.scalars(select(Capture).order_by(Capture.id)).all()
+                rows = [
+                    (c.url, c.sha256, c.fetch_count, c.first_fetched_at, c.last_fetched_at, c.id in ids)
+                    for c in captures
+                ]
+                blobs = session.scalar(select(func.count()).select_from(EvidenceBlob))
+        finally:
+            engine.dispose()
+        assert blobs == 3
+        return flags, rows
+
+    one_by_one = run("single", db_url, batched=False)
+    if db_url.startswith("sqlite"):
+        other = f"sqlite:///{tmp_path / 'batched.db'}"
+    else:
+        engine = open_database(db_url)  # a second, empty schema: clear the first run's rows
+        with session_scope(session_factory(engine)) as session:
+            session.execute(Capture.__table__.delete())
+            session.execute(EvidenceBlob.__table__.delete())
+        engine.dispose()
+        other = db_url
+    assert run("batched", other, batched=True) == one_by_one

@@ -3,15 +3,25 @@
 Nothing here is typed by hand letter by letter: invisible and format characters come from the
 Unicode general categories, decorated letters from compatibility decompositions and character
 names, and look-alikes from Unicode's confusables.txt as shipped by the `confusable-homoglyphs`
-package. The tables are built once, on first use.
+package. The tables are built once, on first use, and kept in the user's cache folder for the
+next process (keyed by this module, Python's Unicode version and the confusables' version).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from monitor.locations import user_cache_dir
 
 # Vietnamese vowels and their tone marks; every precomposed letter built from them stays as is.
 _VN_BASES = "aăâeêioôơuưy"
@@ -186,7 +196,47 @@ def _confusables(named: dict[int, str], keep: frozenset[str]) -> dict[int, str]:
 
 @lru_cache(maxsize=1)
 def char_tables() -> CharTables:
-    """Build (once) the translate table and the detectors of each character trick."""
+    """The translate table and the detectors of each character trick, built once per process:
+    read from the cache folder when this module and its Unicode data built them there before
+    (building takes about 0.1 s of CPU that would hold back a scan's first requests)."""
+    return _tables(cached_parts(user_cache_dir(os.environ)))
+
+
+Parts = dict[str, Any]
+_PART_KEYS = {"table", "invisible", "decorated", "homoglyph"}
+
+
+def cached_parts(folder: Path) -> Parts:
+    """The tables' parts from `folder`, or built (and kept there when the folder is writable)."""
+    path = folder / f"chartables-{_source_key()}.json"
+    with suppress(OSError, ValueError):
+        parts = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(parts, dict) and set(parts) == _PART_KEYS:
+            return parts
+    parts = _build_parts()
+    with suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8"
+        ) as out:
+            json.dump(parts, out, ensure_ascii=True)
+        os.replace(out.name, path)
+    return parts
+
+
+def _source_key() -> str:
+    """What the tables are built from: this module, Python's Unicode data and the confusables."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        confusables = version("confusable-homoglyphs")
+    except PackageNotFoundError:  # pragma: no cover - a declared dependency
+        confusables = "?"
+    seed = Path(__file__).read_bytes() + f"|{unicodedata.unidata_version}|{confusables}".encode()
+    return hashlib.sha256(seed).hexdigest()[:16]
+
+
+def _build_parts() -> Parts:
     code_points = _scan()
     keep = vietnamese_letters()
     invisible = {cp for cp in code_points if unicodedata.category(chr(cp)) == "Cf"}
@@ -213,12 +263,25 @@ def char_tables() -> CharTables:
         and nfkc.isalnum()
     }
     decorated.update(named)
+    return {
+        "table": {str(cp): value for cp, value in sorted(table.items())},
+        "invisible": sorted(invisible),
+        "decorated": sorted(decorated),
+        "homoglyph": sorted(homoglyphs),
+    }
+
+
+def _tables(parts: Parts) -> CharTables:
+    table = {int(cp): str(value) for cp, value in parts["table"].items()}
+    invisible = {int(cp) for cp in parts["invisible"]}
+    decorated = {int(cp) for cp in parts["decorated"]}
+    homoglyph = {int(cp) for cp in parts["homoglyph"]}
     kinds: dict[int, int] = {}
     for bit, points in (
         (INVISIBLE, invisible - _BIDI_CONTROLS),
         (BIDI, _BIDI_CONTROLS),
         (DECORATED, decorated),
-        (HOMOGLYPH, set(homoglyphs)),
+        (HOMOGLYPH, homoglyph),
     ):
         for cp in points:
             kinds[cp] = kinds.get(cp, 0) | bit
@@ -228,7 +291,7 @@ def char_tables() -> CharTables:
         invisible=CharSet.of(invisible - _BIDI_CONTROLS),
         bidi=CharSet.of(set(_BIDI_CONTROLS)),
         decorated=CharSet.of(decorated),
-        homoglyph=CharSet.of(set(homoglyphs)),
-        vietnamese_letters=keep,
+        homoglyph=CharSet.of(homoglyph),
+        vietnamese_letters=vietnamese_letters(),
         kinds=kinds,
     )

@@ -120,19 +120,27 @@ class Exchanger:
             for name, value in self._cache.validators(str(hop.url)).items():
                 headers.setdefault(name, value)
 
+        # http.timeout bounds the whole attempt (connect, headers, body): a server dripping
+        # bytes slowly cannot hold a slot for longer. The host's turn is not part of it.
+        deadline = asyncio.timeout(self._http.timeout)
+
         async def trace(event: str, info: Mapping[str, object]) -> None:
-            # httpcore tells when the request has been written: from that moment on it is the
-            # host's, so it times the host's next start (never earlier than the bytes left).
-            if event.endswith(".send_request_headers.complete"):
+            # httpcore tells when the request is about to be written (the host's turn is waited
+            # for there, the connection ready) and when it has been: from that moment on it is
+            # the host's, so it times the host's next start (never earlier than the bytes left).
+            if event.endswith(".send_request_headers.started"):
+                waited = await grant.turn()
+                when = deadline.when()
+                if waited > 0 and when is not None:
+                    deadline.reschedule(when + waited)
+            elif event.endswith(".send_request_headers.complete"):
                 grant.started()
 
         request = client.build_request(
             hop.method, hop.url, data=hop.data, headers=headers, extensions={"trace": trace}
         )
         started = time.monotonic()
-        # http.timeout bounds the whole attempt (connect, headers, body): a server dripping
-        # bytes slowly cannot hold a slot for longer.
-        async with asyncio.timeout(self._http.timeout):
+        async with deadline:
             response = await client.send(request, stream=True)
             try:
                 answer = await self._read(hop, response, attempt=attempt, last=last)

@@ -13,6 +13,9 @@ from monitor.net.stop import pause
 from monitor.net.turns import SharedTurns
 
 Clock = Callable[[], float]
+# How long before its host's start time a slot is granted: building the request and readying its
+# connection (a few milliseconds) happen then, and only the last wait (Grant.turn) is on the gap.
+EARLY = 0.005
 
 
 @dataclass
@@ -32,14 +35,29 @@ class _Host:
 
 
 class Grant:
-    """A granted request slot; `started()` says the request has just been written to the wire."""
+    """A granted request slot. `turn()` is awaited right before the request is written (it waits
+    out the last moments before the host's start time); `started()` says it has been written."""
 
-    def __init__(self, host: _Host, clock: Clock) -> None:
+    def __init__(self, host: _Host, clock: Clock, stop: threading.Event | None) -> None:
         self._host = host
         self._clock = clock
+        self._stop = stop
         self._open = True
+        self._turned = False
         # Told too when the request starts: the shared turn it holds (see SharedTurns.started).
         self.on_start: Callable[[], None] | None = None
+
+    async def turn(self) -> float:
+        """Wait until the host's start time (a Retry-After that came in meanwhile included); the
+        seconds waited. The slot woke a little early so that the request could be built and its
+        connection readied meanwhile: the host's gap is the interval, not the interval plus that."""
+        if self._turned:
+            return 0.0
+        self._turned = True
+        began = self._clock()
+        while (wait := self._host.wait(self._clock())) > 0:
+            await pause(wait, self._stop)
+        return self._clock() - began
 
     def started(self) -> None:
         if self._open:
@@ -56,7 +74,8 @@ class HostLimiter:
     The interval is counted between request STARTS per host, a start being the moment the
     request is written (the client reports it through `Grant.started`; leaving the slot counts
     as a start if it was not reported). A slot is taken in this order: the host's concurrency
-    slot, the host's start gate, the wait for the host's next start time, then an overall slot.
+    slot, the host's start gate, the wait until EARLY before the host's next start time, an
+    overall slot; the rest of the wait is `Grant.turn`, right before the request is written.
     Only one request per host is between "granted" and "started" at a time, so tasks racing for
     one host can never start closer together than the interval.
     """
@@ -107,11 +126,15 @@ class HostLimiter:
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[Grant]:
-        """Hold a request slot for host for the whole exchange, body included."""
+        """Hold a request slot for host for the whole exchange, body included.
+
+        The slot is granted up to EARLY seconds before the host's start time: the caller awaits
+        `Grant.turn()` right before writing the request (the client does it from httpcore's
+        "sending the headers" hook), then reports `Grant.started()`."""
         state = self._host(host)
         async with state.semaphore:
             await state.gate.acquire()
-            grant = Grant(state, self._clock)
+            grant = Grant(state, self._clock, self._stop)
             try:
                 await self._wait_turn(state)
             except BaseException:
@@ -134,13 +157,13 @@ class HostLimiter:
 
     async def _wait_turn(self, state: _Host) -> None:
         while True:
-            wait = state.wait(self._clock())
+            wait = state.wait(self._clock()) - EARLY
             if wait > 0:
                 await pause(wait, self._stop)
                 continue
             await self._overall.acquire()
             # A pause (Retry-After of another request) may have come in meanwhile.
-            if state.wait(self._clock()) <= 0:
+            if state.wait(self._clock()) <= EARLY:
                 return
             self._overall.release()
 

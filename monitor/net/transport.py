@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import errno
 import functools
+import importlib
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
+import anyio
 import httpcore
 import httpx
+import sniffio
 
 from monitor.net.guard import GuardedBackend, UrlGuard
 from monitor.net.streams import CachingBackend
+
+# What httpcore imports lazily on its first request (anyio's event and its asyncio backend, about
+# 0.1-0.2 s): imported with the transports, so a scan's first request is not held back by it.
+_ = (anyio.Event, sniffio.current_async_library)
+with suppress(ImportError):
+    importlib.import_module("anyio._backends._asyncio")
 
 # Most specific first: the first match wins.
 _EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (

@@ -31,6 +31,8 @@ class FakeZones:
     refused: frozenset[str] = frozenset()
     silent: frozenset[str] = frozenset()
     queries: list[tuple[str, str]] = field(default_factory=list)
+    # The message id of each query, in the same order: a resolver's retransmission keeps it.
+    query_ids: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, request: Any, handler: Any) -> Any:
@@ -38,6 +40,7 @@ class FakeZones:
         qtype = str(QTYPE[request.q.qtype])
         with self.lock:
             self.queries.append((qname, qtype))
+            self.query_ids.append(int(request.header.id))
         if _under(qname, self.silent):
             raise DNSError("dropped on purpose")  # dnslib sends nothing back
         reply = request.reply()

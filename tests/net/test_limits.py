@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from monitor.net import HttpClient
+import pytest
+
+from monitor.net import HttpClient, limits
 from monitor.net.limits import CircuitBreaker, HostLimiter
 from monitor.settings import HttpSettings
 from tests.net.apps import Peer, min_gap, text
@@ -24,7 +26,8 @@ async def _run_slots(
 
     async def one(host: str) -> None:
         async with limiter.slot(host) as grant:
-            if report:  # as the client does when httpcore writes the request
+            await grant.turn()  # as the client does right before httpcore writes the request
+            if report:  # as the client does once it is written
                 grant.started()
             starts.setdefault(host, []).append(time.monotonic())
             running["now"] += 1
@@ -69,7 +72,8 @@ def test_pause_and_crawl_delay_slow_a_host_down() -> None:
     async def go() -> float:
         limiter.pause("paused", 0.2)
         started = time.monotonic()
-        async with limiter.slot("paused"):
+        async with limiter.slot("paused") as grant:
+            await grant.turn()
             return time.monotonic() - started
 
     assert asyncio.run(go()) >= 0.19
@@ -124,3 +128,27 @@ def test_no_loopback_host_sees_more_concurrency_or_a_faster_rate_than_configured
     assert peer.max_total_in_flight <= overall
     # Both hosts were served side by side, not one after the other.
     assert elapsed < 2 * per_host_requests * interval
+
+
+def test_a_slot_is_granted_early_and_its_turn_waits_out_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request is readied while the host's last milliseconds run out; it starts on time."""
+    early, interval = 0.1, 0.3  # wide, so that a busy machine's late wake-ups cannot blur them
+    monkeypatch.setattr(limits, "EARLY", early)
+    limiter = HostLimiter(max_concurrency=2, per_host_concurrency=1, min_interval=interval)
+
+    async def go() -> tuple[float, float, float]:
+        async with limiter.slot("a") as grant:
+            await grant.turn()
+            grant.started()
+            first = time.monotonic()
+        async with limiter.slot("a") as grant:
+            granted = time.monotonic()
+            waited = await grant.turn()
+            second = time.monotonic()
+            grant.started()
+        return granted - first, waited, second - first
+
+    granted, waited, gap = asyncio.run(go())
+    assert granted >= interval - early - 0.001
+    assert waited > 0  # granted before the host's time: the request is built meanwhile
+    assert gap >= interval

@@ -78,11 +78,14 @@ class World:
             return ScanRepository(session).start(["a", "b"], "test", owner="queue").id
 
     def asked(self, since: int) -> Counter[str]:
-        """A queries per name since query number `since`; a wildcard probe counts for its zone."""
+        """A queries per name since query number `since`; a wildcard probe counts for its zone.
+
+        A query sent again with the same message id (the resolver's retry when the answer was
+        slow, on a busy machine) is one question asked, not two."""
         with self.zones.lock:
-            queries = self.zones.queries[since:]
+            queries = list(zip(self.zones.queries[since:], self.zones.query_ids[since:], strict=True))
         names: Counter[str] = Counter()
-        for name, kind in queries:
+        for (name, kind), _ in dict.fromkeys(queries):
             if kind == "A":
                 probe = PROBE.match(name)
                 names[f"probe:{probe.group(1)}" if probe else name] += 1
@@ -171,7 +174,7 @@ def test_alone_each_office_asks_the_names_it_shares_with_the_other(alone: Alone)
     assert "dns_shared" not in alone.results[TAY_NINH.slug].counts  # a scan in one process: as before
     twice = [name for name, times in alone.asked.items() if times == 2]
     assert len(twice) > 1000  # the names both offices' permutations have in common
-    assert max(alone.asked.values()) == 2
+    assert max(alone.asked.values()) == 2, [name for name, times in alone.asked.items() if times > 2]
 
 
 @pytest.mark.parametrize("together", [True, False], ids=["at-once", "one-after-the-other"])
