@@ -105,6 +105,9 @@ class Scanner:
         report = ScanReport(scan_id=None, started_at=utcnow(), dry_run=True)
         # The brands of this scan share their answers: a query or a DNS name is asked once.
         self._shared = MemoryShared()
+        # The HTTP client's TLS context is loaded beside the claim.
+        tls = asyncio.ensure_future(HttpClient.prepare())
+        tls.add_done_callback(lambda done: done.cancelled() or done.exception())
         if not self.dry_run:
             # One scan per brand at a time across processes: ScanBusyError while another live one runs.
             claim, slugs = ScanLock(self.engine), [b.slug for b in chosen]
@@ -121,6 +124,7 @@ class Scanner:
         )
         trusted = self.endpoints(discoverers)
         try:
+            await tls
             async with self.client(trusted) as client:
                 for brand in chosen:
                     if self.stop.is_set():

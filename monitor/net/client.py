@@ -26,6 +26,7 @@ answer changing between our check and its lookup is a residual risk there.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import threading
@@ -50,7 +51,7 @@ from monitor.net.response import Response, RobotsState
 from monitor.net.retry import REDIRECT_STATUSES
 from monitor.net.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsMemory
 from monitor.net.stop import check, pause
-from monitor.net.transport import DirectTransport, GuardedTransport, ProxiedTransport
+from monitor.net.transport import DirectTransport, GuardedTransport, ProxiedTransport, shared_ssl_context
 from monitor.net.turns import SharedTurns
 from monitor.net.urls import Endpoint, check_scheme, endpoint, loggable, origin, parse_url
 from monitor.settings import HttpSettings
@@ -158,6 +159,12 @@ class HttpClient:
             api=self._api,
             stop=stop,
         )
+
+    @staticmethod
+    async def prepare() -> None:
+        """Load what every client shares (the TLS context and its CA bundle, ~30 ms) in a thread,
+        so that a caller can do other start-up work meanwhile."""
+        await asyncio.to_thread(shared_ssl_context)
 
     @classmethod
     def from_settings(
