@@ -36,7 +36,7 @@ def monitor_command(module: bool) -> list[str]:
 def prepare(folder: Path) -> dict[str, str]:
     """A config and a database whose daemon is alive; the environment that points at them."""
     from monitor.store.db import make_engine, session_factory, session_scope, upgrade
-    from monitor.store.lease import LEASE_NAME
+    from monitor.store.heartbeat import LEASE_NAME
     from monitor.store.schema import DaemonState, utcnow
 
     shutil.copytree(REPO / "config", folder / "config")

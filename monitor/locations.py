@@ -13,13 +13,12 @@ the user's own and stay relative to the working directory.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
+from urllib.parse import parse_qsl, quote, unquote
 
 CONFIG_NAME = "monitor.toml"
 BRANDS_NAME = "brands.toml"
@@ -88,12 +87,15 @@ def data_home(config: Path, env: Mapping[str, str]) -> Path:
 def anchored_url(url: str, home: Path) -> str:
     """A SQLite URL with a relative file path made absolute under `home`; any other URL unchanged."""
     parsed = _parse(url)
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+    if parsed is None or not parsed.database or parsed.database == ":memory:":
         return url
+    database = parsed.database
     if database.startswith("file:") or Path(database).expanduser().is_absolute():
         return url
-    return parsed.set(database=str(home / database)).render_as_string(hide_password=False)
+    anchored = quote(str(home / database), safe=" +/")
+    return f"{parsed.name}://{parsed.authority}/{anchored}" + (
+        f"?{parsed.query}" if parsed.query is not None else ""
+    )
 
 
 def anchored_path(path: Path, home: Path) -> Path:
@@ -104,18 +106,64 @@ def anchored_path(path: Path, home: Path) -> Path:
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
     parsed = _parse(url)
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+    if parsed is None or not parsed.database or parsed.database == ":memory:":
         return None
+    database = parsed.database
     if database.startswith("file:"):
         database = database.removeprefix("file:").split("?", 1)[0]
-        if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        mode = dict(parse_qsl(parsed.query or "")).get("mode")
+        if not database or database == ":memory:" or mode == "memory":
             return None
     return Path(database).expanduser()
 
 
-def _parse(url: str) -> URL:
-    # Imported here: reading the settings must not load SQLAlchemy for commands that never use it.
-    from sqlalchemy.engine import make_url
+def is_plain_sqlite_url(url: str) -> bool:
+    """A SQLite URL with nothing between "://" and its file (no host, no port)."""
+    if _URL.match(url) is None:
+        return False
+    parsed = _parse(url)
+    return parsed is not None and parsed.authority == ""
 
-    return make_url(url)
+
+@dataclass(frozen=True)
+class _SqliteUrl:
+    name: str  # sqlite, sqlite+pysqlite...
+    authority: str  # what stands between "://" and the database's "/" (nothing, for SQLite)
+    database: str | None
+    query: str | None
+
+
+# SQLAlchemy's own URL pattern (sqlalchemy.engine.url._parse_url), read the same way here so that
+# reading the settings and the healthcheck do not load SQLAlchemy; tests hold the two together.
+_URL = re.compile(
+    r"""
+        (?P<name>[\w\+]+)://
+        (?P<authority>
+            (?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?
+            (?:(?:\[(?P<ipv6host>[^/\?]+)\]|(?P<ipv4host>[^/:\?]+))?(?::(?P<port>[^/\?]*))?)?
+        )
+        (?:/(?P<database>[^\?]*))?
+        (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
+
+
+def _parse(url: str) -> _SqliteUrl | None:
+    """A SQLite URL's parts; None for any other database. A URL that is not one raises as
+    SQLAlchemy does (ArgumentError)."""
+    found = _URL.match(url)
+    if found is None:
+        from sqlalchemy.engine import make_url
+
+        make_url(url)  # raises its own clear error
+        return None  # pragma: no cover - SQLAlchemy reads no more than this pattern
+    if found["name"].split("+", 1)[0] != "sqlite":
+        return None
+    database = found["database"]
+    return _SqliteUrl(
+        found["name"],
+        found["authority"] or "",
+        unquote(database) if database is not None else None,
+        found["query"],
+    )

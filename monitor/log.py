@@ -1,4 +1,8 @@
-"""structlog set-up, called once by the CLI or the daemon; logs go to stderr."""
+"""structlog set-up, called once by the CLI or the daemon; logs go to stderr.
+
+structlog (and rich, which it renders with) is imported when the first line is logged, not when a
+module asks for its logger: a command that logs nothing (the container healthcheck) starts
+without them."""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ import re
 import sys
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
 
 LogFormat = Literal["auto", "console", "json"]
 
@@ -37,7 +42,31 @@ def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
 
 def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
     """Route structlog and standard logging through one renderer on stderr."""
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    global _format
+    _format = "json" if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()) else "console"
+    root = logging.getLogger()
+    root.handlers[:] = [_StderrHandler()]
+    root.setLevel(level.upper())
+    # Libraries are chatty at INFO; their warnings still come through.
+    for name in ("httpx", "httpcore", "alembic", "apscheduler", "aiosmtpd", "mail.log"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    _ready.clear()
+    if "structlog" in sys.modules:
+        _set_up()  # already in use: from now on; else with the first line logged
+
+
+# The renderer chosen by the last configure(), and whether structlog has been set up with it.
+_format: Literal["json", "console"] | None = None
+_ready: list[bool] = []
+
+
+def _set_up() -> structlog.stdlib.ProcessorFormatter | None:
+    """Configure structlog for the last configure() call (once); the formatter of stdlib records."""
+    import structlog
+
+    if _format is None:
+        return None
+    use_json = _format == "json"
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -50,34 +79,28 @@ def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
         if use_json
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
-    handler = _StderrHandler()
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info if use_json else _identity,
-                renderer,
-            ],
+    if not _ready:
+        structlog.configure(
+            processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=False,
         )
+        _ready.append(True)
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info if use_json else _identity,
+            renderer,
+        ],
     )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # Libraries are chatty at INFO; their warnings still come through.
-    for name in ("httpx", "httpcore", "alembic", "apscheduler", "aiosmtpd", "mail.log"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 class _StderrHandler(logging.StreamHandler[Any]):
     """Writes to sys.stderr as it is at each record: a live terminal display redirects it so that
-    log lines print above the display instead of through it."""
+    log lines print above the display instead of through it. Its structlog formatter is made
+    with the first record."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
@@ -89,6 +112,11 @@ class _StderrHandler(logging.StreamHandler[Any]):
     @stream.setter
     def stream(self, value: Any) -> None:
         return None
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.formatter is None:
+            self.setFormatter(_set_up())
+        return super().format(record)
 
 
 @contextmanager
@@ -110,4 +138,24 @@ def _identity(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMappin
 
 def get_logger(name: str) -> Any:
     """A structlog logger; bind context once per scan (scan_id, brand, source)."""
-    return structlog.get_logger(name)
+    return _Logger(name)
+
+
+class _Logger:
+    """A module's structlog logger, made when first used (structlog is imported then)."""
+
+    __slots__ = ("_logger", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._logger: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        logger = self._logger
+        if logger is None:
+            import structlog
+
+            if not _ready:
+                _set_up()
+            logger = self._logger = structlog.get_logger(self._name)
+        return getattr(logger, attribute)

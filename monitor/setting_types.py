@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, ValidationInfo
 
+from monitor.locations import is_plain_sqlite_url
+
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
 
@@ -81,6 +83,8 @@ def check_proxy(value: str, info: ValidationInfo) -> str:
 
 def check_database_url(value: str) -> str:
     """A URL SQLAlchemy can parse, with a port from 1 to 65535 when one is given."""
+    if is_plain_sqlite_url(value):
+        return value  # read as SQLAlchemy reads it, without loading it (the healthcheck)
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

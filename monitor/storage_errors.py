@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from typing import TYPE_CHECKING
 
 from monitor.errors import DatabaseAccessError, EvidenceWriteError
 from monitor.i18n import Language, tr
 from monitor.log import mask_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+    from sqlalchemy.exc import DBAPIError
+
+# SQLAlchemy is imported where a URL or an error of its own is read: the healthcheck, which reads
+# with the drivers themselves, goes without it.
 
 # The exit status of a command stopped by a storage failure (documented in the README).
 STORAGE_EXIT = 3
@@ -34,6 +39,9 @@ def database_where(url: str | URL | None) -> str:
     """The database as people know it: a SQLite file path, else the URL with its password masked."""
     if url is None:
         return "?"
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url) if isinstance(url, str) else url
     except ArgumentError:
@@ -46,11 +54,17 @@ def database_where(url: str | URL | None) -> str:
 
 def database_reason(exc: BaseException) -> str | None:
     """The reason code of a driver error, or None when it is not a storage failure people can act on."""
+    from sqlalchemy.exc import OperationalError
+
     orig = getattr(exc, "orig", None) or exc
+    return _driver_reason(orig, operational=isinstance(exc, OperationalError))
+
+
+def _driver_reason(orig: BaseException, *, operational: bool) -> str | None:
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if isinstance(sqlstate, str) and sqlstate in _SQLSTATES:
         return _SQLSTATES[sqlstate]
-    if not isinstance(exc, OperationalError):
+    if not operational:
         return None  # other errors' messages carry row values: never classify them by their words
     name = str(getattr(orig, "sqlite_errorname", "") or "").lower()
     message = f"{name} {orig}".lower()
@@ -66,10 +80,19 @@ def database_failure(exc: DBAPIError, url: str | URL | None) -> DatabaseAccessEr
     lines = str(orig).strip().splitlines()
     detail = lines[0] if lines else type(orig).__name__
     where = database_where(url)
-    password = url.password if isinstance(url, URL) else None
+    password = getattr(url, "password", None) if not isinstance(url, str) else None
     if password:
         detail = detail.replace(str(password), "***")
     return DatabaseAccessError(database_reason(exc) or "other", where, mask_text(detail[:300]))
+
+
+def driver_failure(orig: BaseException, where: str, *, operational: bool) -> DatabaseAccessError:
+    """The DatabaseAccessError for an error of a driver used without SQLAlchemy (sqlite3, psycopg);
+    `operational`: a connection or I/O failure, whose words may be read."""
+    lines = str(orig).strip().splitlines()
+    detail = lines[0] if lines else type(orig).__name__
+    reason = _driver_reason(orig, operational=operational) or "other"
+    return DatabaseAccessError(reason, where, mask_text(detail[:300]))
 
 
 def evidence_failure(exc: OSError, path: Path) -> EvidenceWriteError:

@@ -31,7 +31,7 @@ from monitor.report import NullProgress, ScanReport
 from monitor.scan import Scanner
 from monitor.settings import Settings, load_settings
 from monitor.store.db import open_database, session_factory, session_scope
-from monitor.store.lease import LEASE_NAME
+from monitor.store.heartbeat import LEASE_NAME
 from monitor.store.scans import SCAN_HEARTBEAT_SECONDS
 from monitor.store.schema import BrandLock, DaemonState, Observation, Scan, utcnow
 from tests.support.loopback import serve

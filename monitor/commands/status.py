@@ -15,14 +15,14 @@ from monitor.errors import MonitorError
 from monitor.i18n import Language, tr
 from monitor.notes import note_text
 from monitor.notify.texts import DAEMON_STATES, JOBS, RUN_STATUS, SOURCES, label, text
-from monitor.store.lease import read_heartbeat, read_state
+from monitor.store.heartbeat import read_heartbeat
 
 if TYPE_CHECKING:
     from monitor.settings import QueueSettings
     from monitor.store.schema import DaemonState
 
-# `status --check` is the container healthcheck: only the heartbeat reader is imported for it; the
-# store's ORM and Alembic (the full view) are imported where that view is built.
+# `status --check` is the container healthcheck: only the heartbeat reader is imported for it (it
+# reads with the drivers themselves); SQLAlchemy, the ORM and Alembic are imported for the full view.
 
 
 @click.command(
@@ -106,6 +106,7 @@ def collect(
     engine: Any, lease_seconds: float, limit: int, queue: QueueSettings | None = None
 ) -> dict[str, Any]:
     from monitor.store.db import session_factory, session_scope
+    from monitor.store.lease import read_state
     from monitor.store.queue_state import queue_state
     from monitor.store.scans import ScanRepository
 

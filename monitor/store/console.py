@@ -13,7 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from monitor.store.lease import LEASE_NAME
+from monitor.store.heartbeat import LEASE_NAME
 from monitor.store.scans import ScanRepository, SourceHealth
 from monitor.store.schema import (
     Capture,

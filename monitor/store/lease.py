@@ -1,19 +1,15 @@
 """One active scheduler per database: a lease row with heartbeat, plus an advisory lock on PostgreSQL.
 
-The container healthcheck (`monitor status --check`) reads the heartbeat every minute through
-read_heartbeat(): SQLAlchemy Core only, read-only, without the ORM models or Alembic, so that it
-starts in a fraction of a second. The lease itself (the daemon's side) uses the ORM.
+The container healthcheck (`monitor status --check`) reads the heartbeat through
+monitor.store.heartbeat (the drivers themselves); the lease itself (the daemon's side) uses the ORM.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import socket
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -31,16 +27,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-import monitor
 from monitor.errors import DatabaseAccessError, DatabaseError
 from monitor.log import get_logger
+from monitor.store.heartbeat import LEASE_NAME, Heartbeat, alembic_head, schema_head
 
 if TYPE_CHECKING:
     from monitor.store.schema import DaemonState
 
 log = get_logger(__name__)
 
-LEASE_NAME = "scheduler"
 # Arbitrary constant identifying the monitor's scheduler among advisory locks.
 ADVISORY_KEY = 0x6D6F6E69
 
@@ -211,7 +206,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- the healthcheck's read ------------------------------------------------------------------------
+# --- the healthcheck's read, for databases read through SQLAlchemy (see monitor.store.heartbeat) --
 
 # The columns it reads, as Core constructs (monitor.store.schema.DaemonState and Alembic's table).
 _DAEMON = table(
@@ -221,34 +216,11 @@ _DAEMON = table(
     column("heartbeat_at", DateTime(timezone=True)),
 )
 _VERSION = table("alembic_version", column("version_num", String))
-_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"](\w+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(None|['\"](\w+)['\"])\s*$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Heartbeat:
-    """The daemon row and the schema revisions, as the healthcheck reads them."""
-
-    state: str | None
-    heartbeat_at: datetime | None
-    revision: str | None  # the database's
-    head: str | None  # the newest this installation knows
-    # Job-queue workers whose heartbeat is fresh (None: not asked, or no queue tables).
-    workers: int | None = None
-
-    def alive(self, lease_seconds: float, now: datetime | None = None) -> bool:
-        """Running, with a heartbeat younger than the lease."""
-        if self.state != "running" or self.heartbeat_at is None:
-            return False
-        return (now or _now()) - self.heartbeat_at < timedelta(seconds=lease_seconds)
-
-
-def read_heartbeat(url: str, worker_window: float | None = None) -> Heartbeat:
-    """The heartbeat and revisions of the database at `url`, changing nothing.
-
-    No migration runs and no SQLite file or folder is created (DatabaseAccessError "missing"
-    when the file does not exist); connection failures leave as DatabaseAccessError too.
-    """
+def read_heartbeat_core(url: str, worker_window: float | None = None) -> Heartbeat:
+    """monitor.store.heartbeat.read_heartbeat through SQLAlchemy Core: for the databases whose
+    driver that module does not use itself."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
@@ -291,49 +263,5 @@ def read_heartbeat(url: str, worker_window: float | None = None) -> Heartbeat:
     beat = row[1] if row is not None else None
     if beat is not None and beat.tzinfo is None:  # SQLite keeps no zone: stored as UTC
         beat = beat.replace(tzinfo=UTC)
-    head = schema_head() or _alembic_head(url)
+    head = schema_head() or alembic_head(url)
     return Heartbeat(row[0] if row is not None else None, beat, revision, head, workers)
-
-
-def schema_head(folder: Path | None = None) -> str | None:
-    """The newest revision of the migration scripts, from their `revision` / `down_revision` lines.
-
-    Alembic would import every script (and itself) to learn this; a healthcheck reads the lines.
-    None when the scripts are not one straight chain (a merge, a branch): Alembic then decides.
-    """
-    folder = folder or _migrations()
-    if folder is None:
-        return None
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in (folder / "versions").glob("*.py"):
-        source = script.read_text(encoding="utf-8")
-        found, down = _REVISION.search(source), _DOWN.search(source)
-        if found is None:
-            continue
-        if down is None:
-            return None  # a tuple of parents (a merge) or a form this reader does not know
-        revisions.add(found.group(1))
-        if down.group(2):
-            parents.add(down.group(2))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
-
-
-def _migrations() -> Path | None:
-    """The Alembic scripts: inside the installed package, or migrations/ of a source tree."""
-    package = Path(monitor.__file__).resolve().parent
-    for candidate in (package / "migrations", package.parent / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    return None
-
-
-def _alembic_head(url: str) -> str | None:
-    from monitor.store.db import head_revision, make_engine
-
-    engine = make_engine(url)
-    try:
-        return head_revision(engine)
-    finally:
-        engine.dispose()

@@ -19,7 +19,7 @@ from monitor.store.db import (
     session_scope,
     upgrade,
 )
-from monitor.store.lease import LEASE_NAME
+from monitor.store.heartbeat import LEASE_NAME
 from monitor.store.schema import DaemonState, utcnow
 
 REPO = Path(__file__).resolve().parents[2]
