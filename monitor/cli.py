@@ -124,7 +124,8 @@ def cli(
     from monitor.commands.context import CliContext
     from monitor.log import configure
 
-    configure(log_format, log_level)  # type: ignore[arg-type]
+    # `status` (the healthcheck among it) usually logs nothing: the log renderers wait for a line.
+    configure(log_format, log_level, lazy=ctx.invoked_subcommand == "status")  # type: ignore[arg-type]
     ctx.obj = CliContext(config=config, lang=lang or ui_language())
     _CURRENT.set(ctx.obj)
 

@@ -1,8 +1,8 @@
 """structlog set-up, called once by the CLI or the daemon; logs go to stderr.
 
-structlog (and rich, which it renders with) is imported when the first line is logged, not when a
-module asks for its logger: a command that logs nothing (the container healthcheck) starts
-without them."""
+A module's logger is made when it is first used, and `configure(lazy=True)` leaves structlog (and
+rich, which it renders with) to the first line logged: a command that logs nothing (the container
+healthcheck) starts without them."""
 
 from __future__ import annotations
 
@@ -40,8 +40,11 @@ def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
     return event
 
 
-def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
-    """Route structlog and standard logging through one renderer on stderr."""
+def configure(fmt: LogFormat = "auto", level: str = "INFO", *, lazy: bool = False) -> None:
+    """Route structlog and standard logging through one renderer on stderr.
+
+    `lazy`: structlog is imported and set up with the first line logged, not now (a command that
+    usually logs nothing, such as the healthcheck, starts without it)."""
     global _format
     _format = "json" if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()) else "console"
     root = logging.getLogger()
@@ -51,8 +54,8 @@ def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
     for name in ("httpx", "httpcore", "alembic", "apscheduler", "aiosmtpd", "mail.log"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     _ready.clear()
-    if "structlog" in sys.modules:
-        _set_up()  # already in use: from now on; else with the first line logged
+    if not lazy or "structlog" in sys.modules:
+        _set_up()
 
 
 # The renderer chosen by the last configure(), and whether structlog has been set up with it.
