@@ -34,7 +34,7 @@ KEPT_HEADERS = (
     "location",
     "x-robots-tag",
 )
-# Capture ids per query when a batch is read ahead (well under every driver's parameter limit).
+# Keys per query when a batch is read ahead (well under every driver's parameter limit).
 _PRELOAD_CHUNK = 500
 _EXTENSIONS = {
     "text/html": "html",

@@ -117,6 +117,22 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database).expanduser()
 
 
+def url_parts(url: str) -> dict[str, str | None] | None:
+    """A database URL's parts as SQLAlchemy reads them (name, username, password, host, port,
+    database, query), percent-decoded; None when it is not a URL."""
+    found = _URL.match(url)
+    if found is None:
+        return None
+    parts: dict[str, str | None] = {
+        key: found[key] for key in ("name", "username", "password", "port", "database", "query")
+    }
+    parts["host"] = found["ipv4host"] or found["ipv6host"]
+    for key in ("username", "password", "database"):
+        value = parts[key]
+        parts[key] = unquote(value) if value is not None else None
+    return parts
+
+
 def is_plain_sqlite_url(url: str) -> bool:
     """A SQLite URL with nothing between "://" and its file (no host, no port)."""
     if _URL.match(url) is None:

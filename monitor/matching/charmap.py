@@ -207,32 +207,68 @@ _PART_KEYS = {"table", "invisible", "decorated", "homoglyph"}
 
 
 def cached_parts(folder: Path) -> Parts:
-    """The tables' parts from `folder`, or built (and kept there when the folder is writable)."""
+    """The tables' parts from `folder`, or built (and kept there when the folder is writable).
+    A kept file that does not hold tables of the expected shape is built again and replaced."""
     path = folder / f"chartables-{_source_key()}.json"
     with suppress(OSError, ValueError):
         parts = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(parts, dict) and set(parts) == _PART_KEYS:
-            return parts
+        if _well_formed(parts):
+            return dict(parts)
     parts = _build_parts()
-    with suppress(OSError):
+    temp: str | None = None
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
             "w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8"
         ) as out:
+            temp = out.name
             json.dump(parts, out, ensure_ascii=True)
-        os.replace(out.name, path)
+        os.replace(temp, path)
+    except OSError:
+        if temp is not None:
+            with suppress(OSError):
+                os.unlink(temp)
     return parts
 
 
+def _well_formed(parts: object) -> bool:
+    """Tables as _build_parts makes them, of about the size Unicode gives (an emptied or edited
+    file must not switch the detection of look-alikes or invisible characters off)."""
+    if not isinstance(parts, dict) or set(parts) != _PART_KEYS:
+        return False
+    table, lists = parts["table"], [parts[key] for key in ("invisible", "decorated", "homoglyph")]
+    if not isinstance(table, dict) or not all(isinstance(points, list) for points in lists):
+        return False
+    if not all(key.isdigit() and isinstance(value, str) for key, value in table.items()):
+        return False
+    if not all(type(cp) is int for points in lists for cp in points):
+        return False
+    return len(table) >= _LEAST_TABLE and all(len(points) >= _LEAST_SET for points in lists)
+
+
+# The smallest sizes a real build gives (Unicode 15: ~4,400 table entries, 150+ in each set).
+_LEAST_TABLE, _LEAST_SET = 2_000, 50
+
+
 def _source_key() -> str:
-    """What the tables are built from: this module, Python's Unicode data and the confusables."""
+    """What the tables are built from: this module, Python's Unicode data and the confusables
+    data file (its package version, and the file itself: CONFUSABLE_DATA may point elsewhere)."""
     from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
 
     try:
         confusables = version("confusable-homoglyphs")
     except PackageNotFoundError:  # pragma: no cover - a declared dependency
         confusables = "?"
-    seed = Path(__file__).read_bytes() + f"|{unicodedata.unidata_version}|{confusables}".encode()
+    spec = find_spec("confusable_homoglyphs")
+    package = next(iter(spec.submodule_search_locations or []), "") if spec is not None else ""
+    data = Path(os.environ.get("CONFUSABLE_DATA", package)) / "confusables.json"
+    try:
+        stat = data.stat()
+        stamp = f"{data}|{stat.st_size}|{stat.st_mtime_ns}"
+    except OSError:
+        stamp = str(data)
+    seed = Path(__file__).read_bytes() + f"|{unicodedata.unidata_version}|{confusables}|{stamp}".encode()
     return hashlib.sha256(seed).hexdigest()[:16]
 
 

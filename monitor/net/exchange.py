@@ -14,7 +14,7 @@ from monitor.errors import CircuitOpen, FetchError, FetchTimeout, ResponseTooLar
 from monitor.log import get_logger
 from monitor.net.body import ACCEPT_ENCODING, read_body
 from monitor.net.cache import ValidatorCache
-from monitor.net.limits import CircuitBreaker, Grant, HostLimiter
+from monitor.net.limits import CircuitBreaker, Grant, HostLimiter, TurnMoved
 from monitor.net.retry import (
     BLOCK_STATUSES,
     REDIRECT_STATUSES,
@@ -90,6 +90,8 @@ class Exchanger:
                 async with self._limiter.slot(host) as grant:
                     self._refuse_if_open(host, shown)
                     answer = await self._attempt(hop, grant, attempt=attempt, last=last)
+            except TurnMoved:
+                continue  # nothing was sent: the request asks for a slot again, the same attempt
             except UnsafeURLError as exc:  # raised at connect time by the guarded backend
                 log.warning("url_refused", url=shown, reason=exc.message)
                 raise UnsafeURLError(shown, exc.message) from exc
@@ -121,18 +123,18 @@ class Exchanger:
                 headers.setdefault(name, value)
 
         # http.timeout bounds the whole attempt (connect, headers, body): a server dripping
-        # bytes slowly cannot hold a slot for longer. The host's turn is not part of it.
-        deadline = asyncio.timeout(self._http.timeout)
+        # bytes slowly cannot hold a slot for longer. The host's last moments (Grant.turn, at
+        # most EARLY) are waited inside it.
 
         async def trace(event: str, info: Mapping[str, object]) -> None:
             # httpcore tells when the request is about to be written (the host's turn is waited
-            # for there, the connection ready) and when it has been: from that moment on it is
-            # the host's, so it times the host's next start (never earlier than the bytes left).
+            # for there) and when it has been: from that moment on it is the host's, so it times
+            # the host's next start (never earlier than the bytes left). A proxy tunnel's CONNECT
+            # carries the same hook: it is not the host's request.
+            if getattr(info.get("request"), "method", b"") == b"CONNECT":
+                return
             if event.endswith(".send_request_headers.started"):
-                waited = await grant.turn()
-                when = deadline.when()
-                if waited > 0 and when is not None:
-                    deadline.reschedule(when + waited)
+                await grant.turn()
             elif event.endswith(".send_request_headers.complete"):
                 grant.started()
 
@@ -140,7 +142,7 @@ class Exchanger:
             hop.method, hop.url, data=hop.data, headers=headers, extensions={"trace": trace}
         )
         started = time.monotonic()
-        async with deadline:
+        async with asyncio.timeout(self._http.timeout):
             response = await client.send(request, stream=True)
             try:
                 answer = await self._read(hop, response, attempt=attempt, last=last)

@@ -16,6 +16,15 @@ Clock = Callable[[], float]
 # How long before its host's start time a slot is granted: building the request and readying its
 # connection (a few milliseconds) happen then, and only the last wait (Grant.turn) is on the gap.
 EARLY = 0.005
+_SLACK = 0.001
+
+
+class TurnMoved(Exception):
+    """The host's start time moved after the slot was granted; `wait`: seconds still to wait."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"the host's turn moved {wait:.3f} s away")
+        self.wait = wait
 
 
 @dataclass
@@ -48,12 +57,21 @@ class Grant:
         self.on_start: Callable[[], None] | None = None
 
     async def turn(self) -> float:
-        """Wait until the host's start time (a Retry-After that came in meanwhile included); the
-        seconds waited. The slot woke a little early so that the request could be built and its
-        connection readied meanwhile: the host's gap is the interval, not the interval plus that."""
+        """Wait out the last moments before the host's start time; the seconds waited (0.0 when
+        it had come). The slot was granted a little early so that the request could be built
+        meanwhile: the host's gap is the interval, not the interval plus that.
+
+        TurnMoved when the start time moved further than EARLY since the grant (a Retry-After or
+        a Crawl-delay that came in meanwhile): the request gives its slot back and asks again,
+        rather than wait long with its connection, gate and overall slot held."""
         if self._turned:
             return 0.0
         self._turned = True
+        wait = self._host.wait(self._clock())
+        if wait <= 0:
+            return 0.0
+        if wait > EARLY + _SLACK:
+            raise TurnMoved(wait)
         began = self._clock()
         while (wait := self._host.wait(self._clock())) > 0:
             await pause(wait, self._stop)
@@ -92,8 +110,8 @@ class HostLimiter:
     ) -> None:
         """`stop`: once set, a request waiting for its host's turn gives up (Stopped) at once.
 
-        `turns`: the start times other processes share (workers of the job queue); taken last,
-        right before the request goes out, so the recorded start is the real one.
+        `turns`: the start times other processes share (workers of the job queue); taken when
+        the slot is granted and recorded when the request is on the wire.
         """
         self._overall = asyncio.Semaphore(max_concurrency)
         self._stop = stop

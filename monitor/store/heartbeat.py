@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import monitor
 from monitor.errors import DatabaseAccessError
-from monitor.locations import sqlite_file
+from monitor.locations import sqlite_file, url_parts
 from monitor.storage_errors import driver_failure
 
 LEASE_NAME = "scheduler"
@@ -26,6 +26,7 @@ _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"](\w+)['\"]", re.MULTILI
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(None|['\"](\w+)['\"])\s*$", re.MULTILINE)
 _POSTGRES = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+_PASSWORD_RAW = re.compile(r"://[^:/@]*:([^@]*)@")
 _WORKERS = (
     "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => %s)"
 )
@@ -99,9 +100,27 @@ def _read_postgres(
     url: str, worker_window: float | None
 ) -> tuple[str | None, datetime | None, str | None, int | None]:
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
+    parts = url_parts(url) or {}
+    secrets = {value for value in ([*_PASSWORD_RAW.findall(url), parts.get("password") or ""]) if value}
     where = _PASSWORD.sub(r"\1***@", url)
-    conninfo = re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
+    query = dict(parse_qsl(parts.get("query") or ""))
+    conninfo = make_conninfo(
+        "",
+        **{
+            key: value
+            for key, value in (
+                ("user", parts.get("username")),
+                ("password", parts.get("password")),
+                ("host", parts.get("host")),
+                ("port", parts.get("port")),
+                ("dbname", parts.get("database")),
+            )
+            if value
+        },
+        **query,
+    )
     try:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=30) as connection:
             revision = _first(connection.execute, "SELECT version_num FROM alembic_version", ())
@@ -113,8 +132,13 @@ def _read_postgres(
             workers = (
                 _first(connection.execute, _WORKERS, (worker_window,)) if worker_window is not None else None
             )
-    except psycopg.Error as exc:
-        raise driver_failure(exc, where, operational=isinstance(exc, psycopg.OperationalError)) from exc
+    except (psycopg.Error, ValueError) as exc:  # ValueError: a URL libpq cannot read
+        failure = driver_failure(exc, where, operational=isinstance(exc, psycopg.OperationalError))
+        for secret in secrets:
+            failure = DatabaseAccessError(
+                failure.reason, failure.where, failure.detail.replace(secret, "***")
+            )
+        raise failure from exc
     return (row[0] if row is not None else None, row[1] if row is not None else None, revision, workers)
 
 

@@ -38,7 +38,11 @@ def test_tables_read_from_the_cache_are_the_tables_built(tmp_path: Path) -> None
     assert ord("ệ") not in tables.table
 
 
-@pytest.mark.parametrize("damage", ["{not json", '{"table": {}}', "[]", ""])
+EMPTIED = '{"table": {}, "invisible": [], "decorated": [], "homoglyph": []}'
+WRONG_TYPES = '{"table": [], "invisible": {}, "decorated": "x", "homoglyph": null}'
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"table": {}}', "[]", "", EMPTIED, WRONG_TYPES])
 def test_a_damaged_cache_is_built_again(tmp_path: Path, damage: str) -> None:
     charmap.cached_parts(tmp_path)
     [kept] = tmp_path.glob("chartables-*.json")
@@ -66,3 +70,12 @@ def test_the_cache_name_follows_the_module_source(tmp_path: Path, monkeypatch: p
     after = {p.name for p in tmp_path.glob("chartables-*.json")}
     assert len(after) == 2
     assert before < after
+
+
+def test_a_file_left_half_written_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(charmap.os, "replace", fail)
+    assert charmap.cached_parts(tmp_path) == charmap._build_parts()
+    assert list(tmp_path.iterdir()) == []

@@ -143,3 +143,26 @@ def test_a_sooner_retry_round_is_kept_beside_a_later_one_and_wakes_a_round(
     ]
     # The same minute's wake-ups are one; a wake-up that comes due asks for a round now, locked.
     assert [(task, when, lock) for task, when, lock in jobs[2:]] == [("monitor.deliver", None, "deliver")]
+
+
+def test_a_retry_round_left_locked_by_an_earlier_version_is_freed_by_the_upgrade(pg_url: str) -> None:
+    from monitor.store.db import make_engine, upgrade
+
+    engine = make_engine(pg_url)
+    try:
+        upgrade(engine, "d6e7f8a9b0c1")
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO procrastinate_jobs"
+                " (queue_name, task_name, lock, queueing_lock, args, scheduled_at) VALUES"
+                " ('deliver', 'monitor.deliver', 'deliver', 'deliver-later', '{}', now() + interval '2 h'),"
+                " ('deliver', 'monitor.deliver', 'deliver', 'deliver', '{}', NULL)"
+            )
+        upgrade(engine, "head")
+        with engine.connect() as connection:
+            locks = connection.exec_driver_sql(
+                "SELECT queueing_lock, lock FROM procrastinate_jobs ORDER BY id"
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in locks] == [("deliver-later", None), ("deliver", "deliver")]

@@ -75,3 +75,13 @@ def test_an_unreachable_postgresql_is_refused_with_its_password_hidden() -> None
     assert caught.value.reason == "refused"
     assert "s3cret" not in str(caught.value)
     assert "***" in caught.value.where
+
+
+@pytest.mark.parametrize("password", ["s3%zzcret", "p%40ss word", "sécret"])
+def test_no_password_is_shown_whatever_it_holds(password: str) -> None:
+    url = f"postgresql+psycopg://monitor:{password}@127.0.0.1:{free_port()}/monitor"
+    with pytest.raises(DatabaseAccessError) as caught:
+        read_heartbeat(url)
+    shown = f"{caught.value} {caught.value.where} {caught.value.detail}"
+    assert password not in shown
+    assert password.replace("%40", "@") not in shown
