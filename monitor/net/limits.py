@@ -67,15 +67,13 @@ class Grant:
         if self._turned:
             return 0.0
         self._turned = True
-        wait = self._host.wait(self._clock())
-        if wait <= 0:
-            return 0.0
-        if wait > EARLY + _SLACK:
-            raise TurnMoved(wait)
-        began = self._clock()
+        began, waited = self._clock(), False
         while (wait := self._host.wait(self._clock())) > 0:
+            if wait > EARLY + _SLACK:
+                raise TurnMoved(wait)
             await pause(wait, self._stop)
-        return self._clock() - began
+            waited = True
+        return self._clock() - began if waited else 0.0
 
     def started(self) -> None:
         if self._open:

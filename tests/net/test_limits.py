@@ -166,3 +166,26 @@ def test_a_turn_moved_after_the_grant_gives_the_slot_back() -> None:
             return moved.value.wait
 
     assert asyncio.run(go()) > 29
+
+
+def test_a_turn_moved_while_it_is_waited_for_gives_the_slot_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    limiter = HostLimiter(max_concurrency=2, per_host_concurrency=1, min_interval=0.0)
+    monkeypatch.setattr(limits, "EARLY", 60.0)  # every wait below a minute is the turn's own
+    waits: list[float] = []
+
+    async def retry_after_comes_in(seconds: float, stop: object, url: str = "") -> None:
+        waits.append(seconds)
+        limiter.pause("a", 120.0)  # a Retry-After while the turn is waited for
+
+    monkeypatch.setattr(limits, "pause", retry_after_comes_in)
+
+    async def go() -> float:
+        async with limiter.slot("a") as grant:
+            limiter.pause("a", 30.0)  # within EARLY: the turn waits for it
+            with pytest.raises(limits.TurnMoved) as moved:
+                await grant.turn()
+            return moved.value.wait
+
+    assert asyncio.run(go()) > 60
+    assert len(waits) == 1
+    assert 0 < waits[0] <= 30
