@@ -105,23 +105,18 @@ def _read_postgres(
     parts = url_parts(url) or {}
     secrets = {value for value in ([*_PASSWORD_RAW.findall(url), parts.get("password") or ""]) if value}
     where = _PASSWORD.sub(r"\1***@", url)
-    query = dict(parse_qsl(parts.get("query") or ""))
-    conninfo = make_conninfo(
-        "",
-        **{
-            key: value
-            for key, value in (
-                ("user", parts.get("username")),
-                ("password", parts.get("password")),
-                ("host", parts.get("host")),
-                ("port", parts.get("port")),
-                ("dbname", parts.get("database")),
-            )
-            if value
-        },
-        **query,
-    )
+    options = dict(parse_qsl(parts.get("query") or ""))
+    for key, value in (
+        ("user", parts.get("username")),
+        ("password", parts.get("password")),
+        ("host", parts.get("host")),
+        ("port", parts.get("port")),
+        ("dbname", parts.get("database")),
+    ):
+        if value:
+            options[key] = value
     try:
+        conninfo = make_conninfo("", **options)
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=30) as connection:
             revision = _first(connection.execute, "SELECT version_num FROM alembic_version", ())
             row = _row(

@@ -85,3 +85,8 @@ def test_no_password_is_shown_whatever_it_holds(password: str) -> None:
     shown = f"{caught.value} {caught.value.where} {caught.value.detail}"
     assert password not in shown
     assert password.replace("%40", "@") not in shown
+
+
+def test_an_option_libpq_does_not_know_is_a_clear_error() -> None:
+    with pytest.raises(DatabaseAccessError):
+        read_heartbeat(f"postgresql+psycopg://monitor@127.0.0.1:{free_port()}/monitor?no_such_option=1")
